@@ -1,0 +1,157 @@
+/**
+ * Configuration: read from the environment once, validated with zod, typed and frozen.
+ * Only this module reads `process.env`. A wrong value stops start-up with a list of every
+ * problem (see {@link loadConfig}). Every variable is documented in README.md.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+const int = (def: number, min: number) => z.coerce.number().int().min(min).default(def);
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const url = (def: string) => z.url({ protocol: /^https?$/ }).default(def);
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** Which process roles to run: `api`, `worker` or both (comma separated). */
+    ROLES: z
+      .string()
+      .default('api,worker')
+      .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['api', 'worker'])).min(1)),
+    PORT: int(4000, 0).refine((p) => p <= 65535, 'must be a TCP port (0-65535)'),
+    HOST: z.string().default('0.0.0.0'),
+    DATA_DIR: z.string().default('./data'),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(postgres(ql)?:\/\/|sqlite:|file:|\/|\.)/, 'use postgres://… or a SQLite file path')
+        .optional(),
+    ),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'use redis://host:port').default('redis://127.0.0.1:6379'),
+    MAX_UPLOAD_BYTES: int(500 * MiB, 1),
+    MAX_DURATION_SECONDS: int(4 * 3600, 1),
+    RETENTION_HOURS: z.coerce.number().positive().default(24),
+    WORKER_CONCURRENCY: int(2, 1),
+    STT_PROVIDER: z.enum(['speechkit']).default('speechkit'),
+    YANDEX_API_KEY: optionalString,
+    YANDEX_IAM_TOKEN: optionalString,
+    YANDEX_SA_KEY_FILE: optionalString,
+    YANDEX_FOLDER_ID: optionalString,
+    SPEECHKIT_STT_URL: url('https://stt.api.cloud.yandex.net'),
+    SPEECHKIT_OPERATION_URL: url('https://operation.api.cloud.yandex.net'),
+    SPEECHKIT_IAM_URL: url('https://iam.api.cloud.yandex.net/iam/v1/tokens'),
+    SPEECHKIT_MODEL: z.string().min(1).default('general'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    const creds = [env.YANDEX_API_KEY, env.YANDEX_IAM_TOKEN, env.YANDEX_SA_KEY_FILE].filter(Boolean);
+    if (creds.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['YANDEX_API_KEY'],
+        message: 'set only one of YANDEX_API_KEY, YANDEX_IAM_TOKEN, YANDEX_SA_KEY_FILE',
+      });
+    }
+  });
+
+/** SpeechKit credentials; exactly one kind, or none (the service starts, health reports it). */
+export type SpeechKitAuth =
+  | { kind: 'api-key'; apiKey: string }
+  | { kind: 'iam-token'; iamToken: string }
+  | { kind: 'sa-key-file'; keyFile: string }
+  | { kind: 'none' };
+
+/** Validated, typed configuration. Sizes in bytes, durations in seconds unless named otherwise. */
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  roles: ('api' | 'worker')[];
+  port: number;
+  host: string;
+  /** Absolute path; uploads live in `<dataDir>/jobs/<jobId>/`. */
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgresql'; url: string };
+  redisUrl: string;
+  maxUploadBytes: number;
+  maxDurationSeconds: number;
+  retentionHours: number;
+  workerConcurrency: number;
+  stt: {
+    provider: 'speechkit';
+    auth: SpeechKitAuth;
+    folderId?: string;
+    sttUrl: string;
+    operationUrl: string;
+    iamUrl: string;
+    model: string;
+  };
+  logLevel: string;
+}
+
+/** Thrown by {@link loadConfig}; its message lists every invalid variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const trimSlash = (u: string) => u.replace(/\/+$/, '');
+
+/**
+ * Parses and validates configuration.
+ * @param env variables to read; defaults to `process.env`. Tests pass their own object.
+ * @throws ConfigError naming each invalid variable and why.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  let database: Config['database'];
+  const dbUrl = e.DATABASE_URL;
+  if (!dbUrl) database = { kind: 'sqlite', file: path.join(dataDir, 'kazru-stt.sqlite') };
+  else if (/^postgres(ql)?:\/\//.test(dbUrl)) database = { kind: 'postgresql', url: dbUrl };
+  else database = { kind: 'sqlite', file: path.resolve(dbUrl.replace(/^(sqlite|file):(\/\/)?/, '')) };
+
+  const auth: SpeechKitAuth = e.YANDEX_API_KEY
+    ? { kind: 'api-key', apiKey: e.YANDEX_API_KEY }
+    : e.YANDEX_IAM_TOKEN
+      ? { kind: 'iam-token', iamToken: e.YANDEX_IAM_TOKEN }
+      : e.YANDEX_SA_KEY_FILE
+        ? { kind: 'sa-key-file', keyFile: path.resolve(e.YANDEX_SA_KEY_FILE) }
+        : { kind: 'none' };
+
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    roles: e.ROLES,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database,
+    redisUrl: e.REDIS_URL,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    maxDurationSeconds: e.MAX_DURATION_SECONDS,
+    retentionHours: e.RETENTION_HOURS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    stt: {
+      provider: e.STT_PROVIDER,
+      auth,
+      folderId: e.YANDEX_FOLDER_ID,
+      sttUrl: trimSlash(e.SPEECHKIT_STT_URL),
+      operationUrl: trimSlash(e.SPEECHKIT_OPERATION_URL),
+      iamUrl: e.SPEECHKIT_IAM_URL,
+      model: e.SPEECHKIT_MODEL,
+    },
+    logLevel: e.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * The one error vocabulary of KazRu-STT Pro.
+ *
+ * - {@link AppError} is thrown by services and reaches GraphQL clients as a `GraphQLError` whose
+ *   `extensions.code` is {@link AppError.code} (see `src/graphql/errors.ts`), and HTTP clients as
+ *   JSON `{ error: { code, message } }` with {@link AppError.httpStatus}.
+ * - {@link JobError} is thrown inside the pipeline; its {@link JobErrorCode} is stored on the job
+ *   row (`Job.errorCode`) when the job ends FAILED.
+ */
+
+/** Stable `extensions.code` values a GraphQL or HTTP client can branch on. */
+export type ApiErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+const HTTP_STATUS: Record<ApiErrorCode, number> = {
+  BAD_USER_INPUT: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+/** An error whose message is safe and useful to show to the person who caused it. */
+export class AppError extends Error {
+  /** HTTP status used when the error is answered outside GraphQL (downloads, health). */
+  readonly httpStatus: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    /** Finer machine-readable reason, e.g. `MEDIA_TOO_LONG`; sent as `extensions.reason`. */
+    readonly reason?: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.httpStatus = HTTP_STATUS[code];
+  }
+}
+
+/** Not found, answered the same whether the id never existed or belongs to someone else. */
+export class NotFoundError extends AppError {
+  constructor(what: string, id: string) {
+    super('NOT_FOUND', `${what} "${id}" was not found. Check the id; jobs are deleted after expiry.`);
+  }
+}
+
+/** Input the user can fix: bad options, a file that is not audio, too long, too big. */
+export class BadInputError extends AppError {
+  constructor(message: string, reason?: string) {
+    super('BAD_USER_INPUT', message, reason);
+  }
+}
+
+/** Why a job ended FAILED; stored in `Job.errorCode`. */
+export type JobErrorCode =
+  /** ffmpeg could not decode or encode the audio. */
+  | 'TRANSCODE_FAILED'
+  /** The transcoded audio does not fit SpeechKit's inline request limit (60 MB body). */
+  | 'AUDIO_TOO_LARGE'
+  /** The audio exceeds SpeechKit's 4 h limit counted across channels. */
+  | 'AUDIO_TOO_LONG'
+  /** SpeechKit rejected our credentials (401/403) or IAM token exchange failed. */
+  | 'STT_AUTH_FAILED'
+  /** SpeechKit rejected the request as invalid (400). */
+  | 'STT_BAD_REQUEST'
+  /** SpeechKit stayed unavailable (429/5xx/timeouts) beyond the retry budget. */
+  | 'STT_UNAVAILABLE'
+  /** The recognition operation finished with an error. */
+  | 'STT_OPERATION_FAILED'
+  /** The recognition result stream could not be parsed. */
+  | 'STT_RESULT_MALFORMED'
+  /** The upload disappeared from storage before processing. */
+  | 'SOURCE_MISSING'
+  /** Anything unexpected; see logs. */
+  | 'INTERNAL';
+
+/** A pipeline failure with a {@link JobErrorCode}. `retryable` faults may be retried by the queue. */
+export class JobError extends Error {
+  constructor(
+    readonly code: JobErrorCode,
+    message: string,
+    readonly retryable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'JobError';
+  }
+}
