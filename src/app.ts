@@ -1,0 +1,76 @@
+/**
+ * Process assembly: opens the shared resources once (database, storage, Redis, queue producer,
+ * job events) and starts the roles named in `ROLES`.
+ */
+import { Redis } from 'ioredis';
+import type BeeQueue from 'bee-queue';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { initOrm } from './db/orm.js';
+import { createJobEvents, type JobEvents } from './jobs/events.js';
+import { createQueue, type TranscriptionQueueData } from './jobs/queue.js';
+import { JobService } from './services/job.service.js';
+import { Storage } from './storage/storage.js';
+import { createSpeechKitProvider } from './stt/speechkit/index.js';
+import type { SttProvider } from './stt/types.js';
+import { buildAppSchema } from './graphql/schema.js';
+import { startApi, type ApiHandle } from './roles/api.js';
+import { startWorker, type WorkerHandle } from './roles/worker.js';
+
+/** Resources shared by the roles of one process. */
+export interface AppResources {
+  config: Config;
+  logger: Logger;
+  orm: MikroORM;
+  storage: Storage;
+  redis: Redis;
+  queue: BeeQueue<TranscriptionQueueData>;
+  events: JobEvents;
+  jobs: JobService;
+}
+
+/** A running process: the api (if started), the worker (if started) and shutdown. */
+export interface App {
+  resources: AppResources;
+  api?: ApiHandle;
+  worker?: WorkerHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens resources and starts `config.roles`.
+ * @param stt override of the STT provider (tests may pass one with short poll delays).
+ */
+export async function startApp(config: Config, logger: Logger, stt?: SttProvider): Promise<App> {
+  const orm = await initOrm(config);
+  const storage = new Storage(config.dataDir);
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const events = createJobEvents(config.redisUrl, (err) => logger.warn({ err: err.message }, 'redis pub/sub error'));
+  const queue = createQueue(config.redisUrl, 'producer');
+  queue.on('error', (err) => logger.error({ err }, 'queue error'));
+  const jobs = new JobService({ config, storage, queue, events, logger });
+  const resources: AppResources = { config, logger, orm, storage, redis, queue, events, jobs };
+
+  const worker = config.roles.includes('worker')
+    ? await startWorker(resources, stt ?? createSpeechKitProvider(config.stt, { logger }))
+    : undefined;
+  const api = config.roles.includes('api') ? await startApi(resources, await buildAppSchema()) : undefined;
+
+  let closing: Promise<void> | undefined;
+  return {
+    resources,
+    api,
+    worker,
+    close: () =>
+      (closing ??= (async () => {
+        await api?.close();
+        await worker?.close();
+        await queue.close(2000).catch(() => undefined);
+        await events.close();
+        redis.disconnect();
+        await orm.close();
+      })()),
+  };
+}

@@ -1,0 +1,16 @@
+export { Tenant } from './tenant.entity.js';
+export { Job } from './job.entity.js';
+export { Transcript } from './transcript.entity.js';
+export { Speaker } from './speaker.entity.js';
+export { Segment } from './segment.entity.js';
+export { Word } from './word.entity.js';
+
+import { Tenant } from './tenant.entity.js';
+import { Job } from './job.entity.js';
+import { Transcript } from './transcript.entity.js';
+import { Speaker } from './speaker.entity.js';
+import { Segment } from './segment.entity.js';
+import { Word } from './word.entity.js';
+
+/** Every entity, listed explicitly for MikroORM discovery. */
+export const ENTITIES = [Tenant, Job, Transcript, Speaker, Segment, Word];

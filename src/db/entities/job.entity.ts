@@ -1,0 +1,106 @@
+import { Entity, Enum, Index, ManyToOne, OneToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import type { Opt, Rel } from '@mikro-orm/core';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { JobStatus, type JobOptions } from '../../domain.js';
+import { Tenant } from './tenant.entity.js';
+import { Transcript } from './transcript.entity.js';
+
+/**
+ * One uploaded recording and the work done on it. The row is the source of truth for status,
+ * progress, attempts and errors; the queue carries only its id.
+ */
+@ObjectType({ description: 'An uploaded recording and its transcription progress.' })
+@Entity({ tableName: 'jobs' })
+@Index({ properties: ['tenant', 'createdAt'] })
+@Index({ properties: ['status', 'expiresAt'] })
+export class Job {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'string', length: 36 })
+  id!: string;
+
+  @ManyToOne(() => Tenant, { deleteRule: 'cascade' })
+  tenant!: Rel<Tenant>;
+
+  @Field({ description: 'Original file name, display text only.' })
+  @Property({ type: 'string', length: 512 })
+  filename!: string;
+
+  @Field(() => Float, { description: 'Size of the upload in bytes.' })
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  sizeBytes!: number;
+
+  @Field(() => JobStatus)
+  @Enum({ items: () => JobStatus, type: 'string', length: 16 })
+  status: JobStatus & Opt = JobStatus.QUEUED;
+
+  @Field(() => Int, { description: 'Percent done, 0..100; never decreases.' })
+  @Property({ type: 'integer' })
+  progress: number & Opt = 0;
+
+  @Field(() => Float, { nullable: true, description: 'Duration in seconds, from ffprobe.' })
+  @Property({ type: 'double', nullable: true })
+  durationSeconds?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Audio channels in the upload, from ffprobe.' })
+  @Property({ type: 'integer', nullable: true })
+  channels?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Container format name, from ffprobe.' })
+  @Property({ type: 'string', nullable: true })
+  format?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Sample rate of the upload in Hz.' })
+  @Property({ type: 'integer', nullable: true })
+  sampleRate?: number | null;
+
+  /** Options with defaults applied. */
+  @Property({ type: 'json' })
+  options!: JobOptions;
+
+  /** Diarization actually used (AUTO resolved), set when transcoding starts. */
+  @Field(() => String, { nullable: true, description: 'Diarization actually applied (AUTO resolved).' })
+  @Property({ type: 'string', nullable: true })
+  diarizationApplied?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'string', nullable: true })
+  errorCode?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  errorMessage?: string | null;
+
+  /** How many times a worker has started this job. */
+  @Property({ type: 'integer' })
+  attempts: number & Opt = 0;
+
+  /** SpeechKit operation id, saved right after submission so a retry never resubmits. */
+  @Property({ type: 'string', nullable: true })
+  sttOperationId?: string | null;
+
+  /** File name of the upload inside the job's storage directory. */
+  @Property({ type: 'string' })
+  storedName!: string;
+
+  @Field()
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  startedAt?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  completedAt?: Date | null;
+
+  @Field({ description: 'When the recording and transcript are deleted.' })
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date & Opt = new Date();
+
+  @OneToOne(() => Transcript, (t) => t.job, { nullable: true })
+  transcript?: Rel<Transcript> | null;
+}

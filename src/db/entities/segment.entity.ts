@@ -1,0 +1,45 @@
+import { Entity, Index, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Collection, type Rel } from '@mikro-orm/core';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Transcript } from './transcript.entity.js';
+import { Speaker } from './speaker.entity.js';
+import { Word } from './word.entity.js';
+
+/** One utterance of one speaker, with start and end in seconds from the start of the audio. */
+@ObjectType({ description: 'An utterance by one speaker. Times in seconds.' })
+@Entity({ tableName: 'segments' })
+@Index({ properties: ['transcript', 'index'] })
+export class Segment {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'string', length: 36 })
+  id!: string;
+
+  @ManyToOne(() => Transcript, { deleteRule: 'cascade' })
+  transcript!: Rel<Transcript>;
+
+  @Field(() => Int, { description: '0-based position in time order.' })
+  @Property({ type: 'integer' })
+  index!: number;
+
+  @ManyToOne(() => Speaker, { deleteRule: 'cascade' })
+  speaker!: Rel<Speaker>;
+
+  @Field(() => Float, { description: 'Start in seconds.' })
+  @Property({ type: 'double' })
+  start!: number;
+
+  @Field(() => Float, { description: 'End in seconds.' })
+  @Property({ type: 'double' })
+  end!: number;
+
+  @Field()
+  @Property({ type: 'text' })
+  text!: string;
+
+  @Field(() => String, { nullable: true, description: 'BCP-47 tag when the engine reported one.' })
+  @Property({ type: 'string', length: 16, nullable: true })
+  language?: string | null;
+
+  @OneToMany(() => Word, (w) => w.segment, { orderBy: { index: 'asc' } })
+  words = new Collection<Word>(this);
+}

@@ -1,0 +1,38 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import type { Opt, Rel } from '@mikro-orm/core';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Transcript } from './transcript.entity.js';
+
+/** A voice in a transcript: a stereo channel or a label from speaker labelling. */
+@ObjectType({ description: 'A speaker in a transcript.' })
+@Entity({ tableName: 'speakers' })
+@Unique({ properties: ['transcript', 'tag'] })
+@Index({ properties: ['transcript'] })
+export class Speaker {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'string', length: 36 })
+  id!: string;
+
+  @ManyToOne(() => Transcript, { deleteRule: 'cascade' })
+  transcript!: Rel<Transcript>;
+
+  @Field({ description: 'Engine tag: the channel or speaker number ("0", "1").' })
+  @Property({ type: 'string', length: 16 })
+  tag!: string;
+
+  @Field({ description: 'Display name; "Speaker 1", "Speaker 2" until renamed.' })
+  @Property({ type: 'string', length: 200 })
+  label!: string;
+
+  @Field(() => Float, { description: 'Total speaking time in seconds.' })
+  @Property({ type: 'double' })
+  speakingSeconds!: number;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  segmentCount!: number;
+
+  /** Optimistic-lock version, bumped on every rename. */
+  @Property({ type: 'integer', version: true })
+  version: number & Opt = 1;
+}

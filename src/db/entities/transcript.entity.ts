@@ -1,0 +1,35 @@
+import { Entity, OneToMany, OneToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Collection, type Opt, type Rel } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Job } from './job.entity.js';
+import { Speaker } from './speaker.entity.js';
+import { Segment } from './segment.entity.js';
+
+/** The recognised text of one job, split into speakers and time-stamped segments. */
+@ObjectType({ description: 'A transcript split by speaker, with timestamps.' })
+@Entity({ tableName: 'transcripts' })
+export class Transcript {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'string', length: 36 })
+  id!: string;
+
+  @OneToOne(() => Job, (j) => j.transcript, { owner: true, unique: true, deleteRule: 'cascade' })
+  job!: Rel<Job>;
+
+  @Field({ description: 'Whole text, segments joined in time order.' })
+  @Property({ type: 'text' })
+  text!: string;
+
+  @Field(() => [String], { description: 'BCP-47 tags of the languages heard, most used first.' })
+  @Property({ type: 'json' })
+  languages!: string[];
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+
+  @OneToMany(() => Speaker, (s) => s.transcript, { orderBy: { tag: 'asc' } })
+  speakers = new Collection<Speaker>(this);
+
+  @OneToMany(() => Segment, (s) => s.transcript, { orderBy: { index: 'asc' } })
+  segments = new Collection<Segment>(this);
+}

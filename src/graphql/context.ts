@@ -1,0 +1,35 @@
+/**
+ * Per-request (HTTP) or per-connection (WebSocket) GraphQL context.
+ */
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/core';
+import { Transcript } from '../db/entities/index.js';
+import type { JobService } from '../services/job.service.js';
+import type { JobEvents } from '../jobs/events.js';
+
+/** What every resolver receives. */
+export interface GraphQLContext {
+  /** Request-scoped EntityManager (a fork). */
+  em: EntityManager;
+  /** Tenant every query is scoped to. */
+  tenantId: string;
+  jobs: JobService;
+  events: JobEvents;
+  /** Batches `Job.transcript` lookups: one query per request, not one per job. */
+  transcriptByJob: DataLoader<string, Transcript | null>;
+}
+
+/** Builds a context around a fresh EntityManager fork. */
+export function createContext(
+  base: Pick<GraphQLContext, 'jobs' | 'events'> & { em: EntityManager; tenantId: string },
+): GraphQLContext {
+  const em = base.em;
+  return {
+    ...base,
+    transcriptByJob: new DataLoader(async (jobIds) => {
+      const rows = await em.find(Transcript, { job: { $in: [...jobIds] } });
+      const byJob = new Map(rows.map((t) => [t.job.id, t]));
+      return jobIds.map((id) => byJob.get(id) ?? null);
+    }),
+  };
+}

@@ -1,0 +1,124 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
+import { Repeater } from '@repeaterjs/repeater';
+import { Job, Transcript } from '../../db/entities/index.js';
+import { isTerminal, JobStatus } from '../../domain.js';
+import type { JobProgressPayload } from '../../jobs/events.js';
+import type { GraphQLContext } from '../context.js';
+import { JobConnection, JobProgressEvent } from '../types/connection.js';
+import { TranscriptionOptionsInput } from '../types/inputs.js';
+
+@Resolver(() => Job)
+export class JobResolver {
+  @Query(() => Job, { nullable: true, description: 'A job by id, or null if there is none.' })
+  job(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Job | null> {
+    return ctx.jobs.find(ctx.em, ctx.tenantId, id);
+  }
+
+  @Query(() => JobConnection, { description: 'Jobs newest first. first: 1..100 (default 20).' })
+  async jobs(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('status', () => JobStatus, { nullable: true }) status?: JobStatus,
+  ): Promise<JobConnection> {
+    const page = await ctx.jobs.list(ctx.em, ctx.tenantId, { first, after, status });
+    const edges = page.jobs.map((node) => ({ node, cursor: ctx.jobs.cursorOf(node) }));
+    return {
+      edges,
+      totalCount: page.totalCount,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: Boolean(after),
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  }
+
+  @Mutation(() => Job, {
+    description:
+      'Uploads a recording (GraphQL multipart request; send the Apollo-Require-Preflight header) and queues it.',
+  })
+  async uploadAudio(
+    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('options', () => TranscriptionOptionsInput, { nullable: true })
+    options?: TranscriptionOptionsInput,
+  ): Promise<Job> {
+    const upload = await file;
+    return ctx.jobs.createFromUpload(
+      ctx.em,
+      ctx.tenantId,
+      { filename: upload.filename, stream: upload.createReadStream() },
+      options,
+    );
+  }
+
+  @Mutation(() => Job, { description: 'Stops an unfinished job and removes its files.' })
+  cancelJob(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Job> {
+    return ctx.jobs.cancel(ctx.em, ctx.tenantId, id);
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes a job, its transcript and its files at once.' })
+  deleteJob(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    return ctx.jobs.delete(ctx.em, ctx.tenantId, id);
+  }
+
+  @Subscription(() => JobProgressEvent, {
+    description: 'Progress of a job: first the current state, then live updates until it ends.',
+    subscribe: ({ args, context }) => jobProgressStream(context as GraphQLContext, String(args.id)),
+  })
+  jobProgress(
+    @Arg('id', () => ID) _id: string,
+    @Root() event: JobProgressPayload,
+  ): JobProgressEvent {
+    return event;
+  }
+
+  @FieldResolver(() => Transcript, { nullable: true, description: 'Set once COMPLETED.' })
+  transcript(@Root() job: Job, @Ctx() ctx: GraphQLContext): Promise<Transcript | null> {
+    return ctx.transcriptByJob.load(job.id);
+  }
+}
+
+@Resolver(() => JobProgressEvent)
+export class JobProgressEventResolver {
+  @FieldResolver(() => Job, { description: 'The job as it is now.' })
+  async job(@Root() event: JobProgressEvent, @Ctx() ctx: GraphQLContext): Promise<Job> {
+    // A WebSocket context lives as long as the connection: read through a fresh fork.
+    return ctx.jobs.get(ctx.em.fork(), ctx.tenantId, event.jobId);
+  }
+}
+
+/**
+ * Progress events of one job: the current state from the database first, then live events from
+ * Redis, never going backwards, ending after a terminal status.
+ * @throws NotFoundError (before the first event) when the job does not exist for this tenant.
+ */
+async function jobProgressStream(ctx: GraphQLContext, jobId: string): Promise<AsyncIterable<JobProgressPayload>> {
+  const current = await ctx.jobs.get(ctx.em.fork(), ctx.tenantId, jobId);
+  return new Repeater<JobProgressPayload>(async (push, stop) => {
+    let last: JobProgressPayload | null = null;
+    const buffered: JobProgressPayload[] = [];
+    let ready = false;
+    const deliver = async (p: JobProgressPayload) => {
+      if (last && p.progress < last.progress && p.status === last.status) return;
+      if (last && isTerminal(last.status)) return;
+      last = p;
+      await push(p);
+      if (isTerminal(p.status)) stop();
+    };
+    const unsubscribe = ctx.events.onProgress(jobId, (p) => {
+      if (ready) void deliver(p);
+      else buffered.push(p);
+    });
+    void stop.then(unsubscribe);
+    // Re-read after subscribing so nothing published in between is missed.
+    const fresh = (await ctx.jobs.find(ctx.em.fork(), ctx.tenantId, jobId)) ?? current;
+    await deliver({ jobId, status: fresh.status, progress: fresh.progress, message: null });
+    ready = true;
+    for (const p of buffered) await deliver(p);
+    await stop;
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * Builds the executable GraphQL schema from the resolvers. `schema.graphql` at the repository
+ * root is this schema printed (see `emit-schema.ts`); a test fails when they drift.
+ */
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import './types/enums.js';
+import { JobProgressEventResolver, JobResolver } from './resolvers/job.resolver.js';
+import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
+
+/** Builds the schema (validates resolvers; throws on a broken resolver definition). */
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [JobResolver, JobProgressEventResolver, TranscriptResolver, SegmentResolver],
+    validate: false,
+  });
+}
+
+/** The schema as SDL, sorted so that the committed file diffs cleanly. */
+export function printAppSchema(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}

@@ -1,0 +1,24 @@
+import { Field, InputType } from 'type-graphql';
+import { Diarization } from '../../domain.js';
+
+/** Options for one transcription; omitted fields take the documented defaults. */
+@InputType({ description: 'Transcription options; omitted fields take defaults.' })
+export class TranscriptionOptionsInput {
+  @Field(() => [String], {
+    nullable: true,
+    description: 'BCP-47 tags, default ["kk-KZ","ru-RU"]; ["auto"] lets the engine choose.',
+  })
+  languages?: string[] | null;
+
+  @Field(() => Diarization, { nullable: true, description: 'Default AUTO.' })
+  diarization?: Diarization | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Mask profanity; default false.' })
+  profanityFilter?: boolean | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Numbers, dates and punctuation in written form; default true.',
+  })
+  textNormalization?: boolean | null;
+}

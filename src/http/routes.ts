@@ -1,0 +1,96 @@
+/**
+ * Plain HTTP endpoints beside GraphQL:
+ * - `GET /api/v1/jobs/:id/export/:format` downloads a transcript (txt|srt|vtt|json) named after
+ *   the upload; non-ASCII names (Kazakh letters) use RFC 5987 `filename*` via express.
+ * - `GET /api/v1/health` reports database, Redis, ffmpeg and STT configuration (200 or 503).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import express, { type Request, type Response, type Router } from 'express';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.js';
+import { AppError, BadInputError } from '../errors.js';
+import { EXPORT_FILE_TYPES, exportFilename, renderExport, type ExportFormat } from '../exports/index.js';
+import type { JobService } from '../services/job.service.js';
+import { describeSttConfig } from '../stt/speechkit/index.js';
+
+const run = promisify(execFile);
+const FORMATS: Record<string, ExportFormat> = { txt: 'TXT', srt: 'SRT', vtt: 'VTT', json: 'JSON' };
+
+/** Dependencies of the HTTP routes. `tenantOf` resolves the caller's tenant. */
+export interface RouteDeps {
+  config: Config;
+  orm: MikroORM;
+  redis: Redis;
+  jobs: JobService;
+  tenantOf: (req: Request) => string;
+}
+
+/** Sends an error as `{ error: { code, message } }` with its HTTP status. */
+export function sendError(res: Response, err: unknown): void {
+  if (err instanceof AppError) {
+    res.status(err.httpStatus).json({ error: { code: err.code, reason: err.reason, message: err.message } });
+    return;
+  }
+  res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error.' } });
+}
+
+/** Builds the `/api/v1` router. */
+export function createApiRouter(deps: RouteDeps): Router {
+  const router = express.Router();
+
+  router.get('/jobs/:id/export/:format', async (req, res) => {
+    try {
+      const format = FORMATS[String(req.params.format).toLowerCase()];
+      if (!format) throw new BadInputError('Unknown export format: use txt, srt, vtt or json.', 'INVALID_FORMAT');
+      const em = deps.orm.em.fork();
+      const doc = await deps.jobs.exportDocument(em, deps.tenantOf(req), String(req.params.id));
+      const body = renderExport(doc, format);
+      res.attachment(exportFilename(doc.filename, format));
+      res.type(EXPORT_FILE_TYPES[format].contentType);
+      res.setHeader('Cache-Control', 'no-store');
+      res.send(body);
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.get('/health', async (_req, res) => {
+    const report = await checkHealth(deps);
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+
+  return router;
+}
+
+/** Health of each dependency; `status` is "ok" only when all are usable. */
+export async function checkHealth(deps: Pick<RouteDeps, 'config' | 'orm' | 'redis'>) {
+  const timed = async (fn: () => Promise<unknown>) => {
+    const started = Date.now();
+    try {
+      const detail = await Promise.race([
+        fn(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2000).unref()),
+      ]);
+      return { ok: true, latencyMs: Date.now() - started, ...(detail && typeof detail === 'object' ? detail : {}) };
+    } catch (err) {
+      return { ok: false, latencyMs: Date.now() - started, error: (err as Error).message };
+    }
+  };
+  const [database, redis, ffmpeg] = await Promise.all([
+    timed(async () => {
+      await deps.orm.em.fork().getConnection().execute('select 1');
+      return { kind: deps.config.database.kind };
+    }),
+    timed(() => deps.redis.ping()),
+    timed(async () => {
+      const { stdout } = await run('ffmpeg', ['-hide_banner', '-version']);
+      return { version: stdout.split('\n')[0] };
+    }),
+  ]);
+  const stt = describeSttConfig(deps.config.stt);
+  const sttOk = { ok: stt.configured, ...stt };
+  const ok = database.ok && redis.ok && ffmpeg.ok && sttOk.ok;
+  return { status: ok ? 'ok' : 'unavailable', database, redis, ffmpeg, stt: sttOk };
+}

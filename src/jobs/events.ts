@@ -1,0 +1,61 @@
+/**
+ * Job events across processes through Redis pub/sub: progress from workers to the api's
+ * graphql-ws subscribers, and cancel requests from the api to the workers.
+ * Channels: `job-progress:<jobId>`, `job-cancel`.
+ */
+import { Redis } from 'ioredis';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import type { JobStatus } from '../domain.js';
+
+/** One progress update of a job, as published and as delivered to subscribers. */
+export interface JobProgressPayload {
+  jobId: string;
+  status: JobStatus;
+  /** Percent done 0..100. */
+  progress: number;
+  /** Human-readable note on the current step, e.g. "Transcoding audio". */
+  message?: string | null;
+}
+
+type Listener<T> = (payload: T) => void;
+
+/** Publish/subscribe handle for job events. Call {@link JobEvents.close} on shutdown. */
+export interface JobEvents {
+  publishProgress(payload: JobProgressPayload): void;
+  /** Registers a listener for one job's progress; returns a function that unregisters it. */
+  onProgress(jobId: string, listener: Listener<JobProgressPayload>): () => void;
+  publishCancel(jobId: string): void;
+  onCancel(listener: Listener<{ jobId: string }>): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects two Redis clients (a subscriber connection cannot publish) and returns the handle.
+ * @param redisUrl `redis://host:port`.
+ */
+export function createJobEvents(redisUrl: string, onError?: (err: Error) => void): JobEvents {
+  const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+  const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  const report = (err: Error) => onError?.(err);
+  publishClient.on('error', report);
+  subscribeClient.on('error', report);
+  const target = createRedisEventTarget({ publishClient, subscribeClient });
+
+  const on = <T>(topic: string, listener: Listener<T>) => {
+    const cb = (event: Event) => listener((event as CustomEvent<T>).detail);
+    target.addEventListener(topic, cb);
+    return () => target.removeEventListener(topic, cb);
+  };
+  const emit = (topic: string, detail: unknown) =>
+    target.dispatchEvent(new CustomEvent(topic, { detail }));
+
+  return {
+    publishProgress: (p) => emit(`job-progress:${p.jobId}`, p),
+    onProgress: (jobId, listener) => on(`job-progress:${jobId}`, listener),
+    publishCancel: (jobId) => emit('job-cancel', { jobId }),
+    onCancel: (listener) => on('job-cancel', listener),
+    close: async () => {
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Entry point: `node dist/src/main.js`. `ROLES=api`, `ROLES=worker` or both (default).
+ * Exits with status 1 and a readable list of problems when the configuration is invalid.
+ */
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config/config.js';
+import { createLogger } from './logger.js';
+import { startApp } from './app.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const logger = createLogger(config.logLevel, config.roles.join('+'));
+const app = await startApp(config, logger);
+if (config.stt.auth.kind === 'none') {
+  logger.warn('No SpeechKit credentials: set YANDEX_API_KEY, YANDEX_IAM_TOKEN or YANDEX_SA_KEY_FILE. Jobs will fail with STT_AUTH_FAILED.');
+}
+
+const shutdown = (signal: string) => {
+  logger.info({ signal }, 'shutting down');
+  const force = setTimeout(() => process.exit(1), 15_000);
+  force.unref();
+  app.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      logger.error({ err }, 'error during shutdown');
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGTERM', () => shutdown('SIGTERM'));
+process.once('SIGINT', () => shutdown('SIGINT'));

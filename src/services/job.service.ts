@@ -1,0 +1,369 @@
+/**
+ * Jobs as the API sees them: accept an upload, list and read jobs, rename speakers, cancel,
+ * delete, expire, and assemble exports. Every method is scoped to a tenant: another tenant's id
+ * answers exactly like an id that does not exist.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { EntityManager } from '@mikro-orm/core';
+import type BeeQueue from 'bee-queue';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { Job, Segment, Speaker, Transcript } from '../db/entities/index.js';
+import {
+  DEFAULT_LANGUAGES,
+  Diarization,
+  isTerminal,
+  JobStatus,
+  SUPPORTED_LANGUAGES,
+  type JobOptions,
+} from '../domain.js';
+import { AppError, BadInputError, NotFoundError } from '../errors.js';
+import type { ExportDocument } from '../exports/index.js';
+import type { JobEvents } from '../jobs/events.js';
+import { enqueueTranscription, type TranscriptionQueueData } from '../jobs/queue.js';
+import { probeMedia } from '../media/index.js';
+import { SPEECHKIT_MAX_AUDIO_SECONDS } from '../media/opus-budget.js';
+import type { Storage } from '../storage/storage.js';
+import { sanitizeFilename } from './filename.js';
+import { publishJobState } from './progress.js';
+
+/** Options as a client may send them; missing fields take defaults. */
+export interface JobOptionsInput {
+  languages?: string[] | null;
+  diarization?: Diarization | null;
+  profanityFilter?: boolean | null;
+  textNormalization?: boolean | null;
+}
+
+/** Everything the job service talks to. */
+export interface JobServiceDeps {
+  config: Config;
+  storage: Storage;
+  queue: BeeQueue<TranscriptionQueueData>;
+  events: JobEvents;
+  logger: Logger;
+}
+
+/** Name of the stored upload inside the job directory. */
+export const SOURCE_NAME = 'source';
+
+/** Upper bound on `jobs(first:)`. */
+export const MAX_PAGE_SIZE = 100;
+
+const CANONICAL_LANGUAGE = new Map<string, string>(
+  [...SUPPORTED_LANGUAGES, 'auto'].map((l) => [l.toLowerCase(), l]),
+);
+
+/**
+ * Applies defaults and validates options.
+ * @throws BadInputError naming the offending option and the accepted values.
+ */
+export function normalizeOptions(input: JobOptionsInput | null | undefined): JobOptions {
+  const requested = input?.languages ?? DEFAULT_LANGUAGES;
+  if (requested.length === 0) {
+    throw new BadInputError('languages must not be empty: use ["kk-KZ","ru-RU"], one of them, or ["auto"].', 'INVALID_LANGUAGE');
+  }
+  const languages = [...new Set(requested.map((l) => CANONICAL_LANGUAGE.get(l.trim().toLowerCase()) ?? l))];
+  const unknown = languages.filter((l) => !CANONICAL_LANGUAGE.has(l.toLowerCase()));
+  if (unknown.length > 0) {
+    throw new BadInputError(
+      `Unsupported language ${unknown.map((l) => `"${l}"`).join(', ')}. Use BCP-47 tags such as "kk-KZ" and "ru-RU", or "auto". Supported: ${SUPPORTED_LANGUAGES.join(', ')}.`,
+      'INVALID_LANGUAGE',
+    );
+  }
+  if (languages.includes('auto') && languages.length > 1) {
+    throw new BadInputError('"auto" cannot be combined with other languages: send ["auto"] alone.', 'INVALID_LANGUAGE');
+  }
+  return {
+    languages,
+    diarization: input?.diarization ?? Diarization.AUTO,
+    profanityFilter: input?.profanityFilter ?? false,
+    textNormalization: input?.textNormalization ?? true,
+  };
+}
+
+/** A page of jobs, newest first. */
+export interface JobPage {
+  jobs: Job[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+const encodeCursor = (job: Job) => Buffer.from(`${job.createdAt.toISOString()}|${job.id}`).toString('base64url');
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(iso ?? '');
+  if (!id || Number.isNaN(createdAt.getTime())) {
+    throw new BadInputError('The "after" cursor is not valid: pass an endCursor from a previous page.', 'INVALID_CURSOR');
+  }
+  return { createdAt, id };
+}
+
+/** Domain service for jobs; one instance per process, called with a request-scoped EntityManager. */
+export class JobService {
+  constructor(private readonly deps: JobServiceDeps) {}
+
+  /**
+   * Accepts an upload: streams it to storage under the size cap, checks with ffprobe that it is
+   * audio within the duration cap, then records the job and queues it.
+   * Nothing is left on disk or in the database when any step fails.
+   * @throws BadInputError (not audio, empty, corrupt, too long, bad options),
+   *   AppError PAYLOAD_TOO_LARGE, AppError SERVICE_UNAVAILABLE when the queue is unreachable.
+   */
+  async createFromUpload(
+    em: EntityManager,
+    tenantId: string,
+    upload: { filename: string; stream: Readable & { truncated?: boolean } },
+    optionsInput: JobOptionsInput | null | undefined,
+  ): Promise<Job> {
+    const { config, storage } = this.deps;
+    let options: JobOptions;
+    try {
+      options = normalizeOptions(optionsInput);
+    } catch (err) {
+      upload.stream.resume(); // drain so the request can finish
+      throw err;
+    }
+    const id = randomUUID();
+    try {
+      const sizeBytes = await storage.writeStream(id, SOURCE_NAME, upload.stream, config.maxUploadBytes);
+      const info = await probeMedia(storage.jobFile(id, SOURCE_NAME));
+      if (info.durationSeconds > config.maxDurationSeconds) {
+        throw new BadInputError(
+          `The recording is ${formatDuration(info.durationSeconds)} long; the limit is ${formatDuration(config.maxDurationSeconds)}. Split it into shorter parts.`,
+          'MEDIA_TOO_LONG',
+        );
+      }
+      if (options.diarization === Diarization.CHANNELS) {
+        if (info.channels < 2) {
+          throw new BadInputError(
+            'Diarization by channel needs a stereo recording with one speaker per channel; this file has one channel. Use AUTO or SPEAKER_LABELING.',
+            'NOT_STEREO',
+          );
+        }
+        if (info.durationSeconds * 2 > SPEECHKIT_MAX_AUDIO_SECONDS) {
+          throw new BadInputError(
+            `Channel-separated stereo is limited to ${formatDuration(SPEECHKIT_MAX_AUDIO_SECONDS / 2)} (SpeechKit counts 4 h across both channels). Use SPEAKER_LABELING or NONE to transcribe a mono mix.`,
+            'MEDIA_TOO_LONG',
+          );
+        }
+      }
+      const now = new Date();
+      const job = em.create(Job, {
+        id,
+        tenant: tenantId,
+        filename: sanitizeFilename(upload.filename),
+        sizeBytes,
+        durationSeconds: info.durationSeconds,
+        channels: info.channels,
+        format: info.formatName,
+        sampleRate: info.sampleRate,
+        options,
+        storedName: SOURCE_NAME,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + config.retentionHours * 3600_000),
+      });
+      await em.flush();
+      try {
+        await enqueueTranscription(this.deps.queue, id);
+      } catch (err) {
+        this.deps.logger.error({ err, jobId: id }, 'could not enqueue job');
+        await em.nativeDelete(Job, { id });
+        em.clear();
+        throw new AppError('SERVICE_UNAVAILABLE', 'The job queue is unavailable right now; nothing was stored. Try again in a minute.');
+      }
+      return job;
+    } catch (err) {
+      await storage.removeJob(id);
+      throw err;
+    }
+  }
+
+  /** @throws NotFoundError unless the job exists and belongs to the tenant. */
+  async get(em: EntityManager, tenantId: string, id: string): Promise<Job> {
+    const job = await em.findOne(Job, { id, tenant: tenantId });
+    if (!job) throw new NotFoundError('Job', id);
+    return job;
+  }
+
+  /** Returns the job or null (for `Query.job`). */
+  async find(em: EntityManager, tenantId: string, id: string): Promise<Job | null> {
+    return em.findOne(Job, { id, tenant: tenantId });
+  }
+
+  /**
+   * Lists jobs newest first with cursor pagination.
+   * @param first page size, 1..100 (default 20).
+   * @param after an `endCursor` from a previous page.
+   */
+  async list(
+    em: EntityManager,
+    tenantId: string,
+    args: { first?: number | null; after?: string | null; status?: JobStatus | null },
+  ): Promise<JobPage> {
+    const first = args.first ?? 20;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw new BadInputError(`"first" must be between 1 and ${MAX_PAGE_SIZE}.`, 'INVALID_PAGE_SIZE');
+    }
+    const base: Record<string, unknown> = { tenant: tenantId };
+    if (args.status) base.status = args.status;
+    const where: Record<string, unknown> = { ...base };
+    if (args.after) {
+      const c = decodeCursor(args.after);
+      where.$or = [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }];
+    }
+    const rows = await em.find(Job, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1 });
+    const totalCount = await em.count(Job, base);
+    return { jobs: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
+  }
+
+  /** Cursor of a job in {@link list} order. */
+  cursorOf(job: Job): string {
+    return encodeCursor(job);
+  }
+
+  /**
+   * Renames a speaker; every export uses the new label from then on.
+   * @param label 1..100 characters after trimming; control characters removed.
+   * @throws NotFoundError, BadInputError (empty or too long label).
+   */
+  async renameSpeaker(em: EntityManager, tenantId: string, speakerId: string, label: string): Promise<Speaker> {
+    // eslint-disable-next-line no-control-regex
+    const clean = label.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '').trim();
+    if (clean.length === 0 || [...clean].length > 100) {
+      throw new BadInputError('A speaker name must be 1 to 100 characters long.', 'INVALID_LABEL');
+    }
+    const speaker = await em.findOne(Speaker, { id: speakerId, transcript: { job: { tenant: tenantId } } });
+    if (!speaker) throw new NotFoundError('Speaker', speakerId);
+    speaker.label = clean;
+    await em.flush();
+    return speaker;
+  }
+
+  /**
+   * Cancels a job that has not finished: it ends CANCELLED, workers stop (ffmpeg killed, polling
+   * abandoned) and its files are removed.
+   * @throws NotFoundError; AppError CONFLICT when the job already ended.
+   */
+  async cancel(em: EntityManager, tenantId: string, id: string): Promise<Job> {
+    const job = await this.get(em, tenantId, id);
+    if (isTerminal(job.status)) {
+      throw new AppError('CONFLICT', `The job is already ${job.status}; only unfinished jobs can be cancelled. Use deleteJob to remove it.`, 'JOB_FINISHED');
+    }
+    job.status = JobStatus.CANCELLED;
+    job.completedAt = new Date();
+    await em.flush();
+    await this.stopWork(id);
+    publishJobState(this.deps.events, job, 'Cancelled');
+    return job;
+  }
+
+  /** Deletes a job with its transcript and files at once. @throws NotFoundError. */
+  async delete(em: EntityManager, tenantId: string, id: string): Promise<boolean> {
+    const job = await this.get(em, tenantId, id);
+    const wasRunning = !isTerminal(job.status);
+    await em.nativeDelete(Job, { id: job.id });
+    em.clear();
+    if (wasRunning) await this.stopWork(id);
+    else await this.deps.storage.removeJob(id);
+    return true;
+  }
+
+  private async stopWork(id: string): Promise<void> {
+    this.deps.events.publishCancel(id);
+    await this.deps.queue.removeJob(id).catch(() => undefined);
+    await this.deps.storage.removeJob(id);
+  }
+
+  /** Loads everything an export needs. @throws NotFoundError when the job has no transcript yet. */
+  async exportDocument(em: EntityManager, tenantId: string, jobId: string): Promise<ExportDocument> {
+    const job = await this.get(em, tenantId, jobId);
+    const transcript = await em.findOne(Transcript, { job: job.id });
+    if (!transcript) {
+      throw new AppError('NOT_FOUND', `Job "${jobId}" has no transcript (status ${job.status}). Exports are available once it is COMPLETED.`, 'NO_TRANSCRIPT');
+    }
+    return this.buildExportDocument(em, job, transcript);
+  }
+
+  /** Builds the export document of a loaded transcript. */
+  async buildExportDocument(em: EntityManager, job: Job, transcript: Transcript): Promise<ExportDocument> {
+    const speakers = await em.find(Speaker, { transcript: transcript.id }, { orderBy: { tag: 'asc' } });
+    const segments = await em.find(Segment, { transcript: transcript.id }, { orderBy: { index: 'asc' }, populate: ['words'] });
+    const byId = new Map(speakers.map((s) => [s.id, s]));
+    return {
+      jobId: job.id,
+      filename: job.filename,
+      durationSeconds: job.durationSeconds ?? null,
+      languages: transcript.languages,
+      speakers: speakers.map((s) => ({ tag: s.tag, label: s.label, speakingSeconds: s.speakingSeconds, segmentCount: s.segmentCount })),
+      segments: segments.map((seg) => {
+        const sp = byId.get(seg.speaker.id)!;
+        return {
+          index: seg.index,
+          speakerTag: sp.tag,
+          speakerLabel: sp.label,
+          start: seg.start,
+          end: seg.end,
+          text: seg.text,
+          language: seg.language ?? null,
+          words: seg.words.getItems().map((w) => ({ text: w.text, start: w.start, end: w.end })),
+        };
+      }),
+      createdAt: job.createdAt,
+      completedAt: job.completedAt ?? null,
+    };
+  }
+
+  /**
+   * Expires every job older than its `expiresAt` that is not EXPIRED yet, whatever its status:
+   * deletes its files and transcript and marks it EXPIRED. Safe to run concurrently and repeatedly.
+   * Also removes job directories that have no job row (left by a crash mid-upload) after 1 h.
+   * @returns ids of jobs expired in this run.
+   */
+  async expireDue(em: EntityManager, now = new Date()): Promise<string[]> {
+    const due = await em.find(Job, { expiresAt: { $lte: now }, status: { $ne: JobStatus.EXPIRED } }, { limit: 500 });
+    const expired: string[] = [];
+    for (const job of due) {
+      const wasRunning = !isTerminal(job.status);
+      await this.deps.storage.removeJob(job.id);
+      await em.nativeDelete(Transcript, { job: job.id });
+      job.status = JobStatus.EXPIRED;
+      job.sttOperationId = null;
+      await em.flush();
+      if (wasRunning) {
+        this.deps.events.publishCancel(job.id);
+        await this.deps.queue.removeJob(job.id).catch(() => undefined);
+      }
+      publishJobState(this.deps.events, job, 'Expired: files and transcript deleted');
+      expired.push(job.id);
+    }
+    await this.removeOrphanDirs(em, now);
+    return expired;
+  }
+
+  private async removeOrphanDirs(em: EntityManager, now: Date): Promise<void> {
+    const dirs = await this.deps.storage.listJobDirs();
+    if (dirs.length === 0) return;
+    const known = new Set((await em.find(Job, { id: { $in: dirs } }, { fields: ['id'] })).map((j) => j.id));
+    const fs = await import('node:fs/promises');
+    for (const dir of dirs) {
+      if (known.has(dir)) continue;
+      try {
+        const st = await fs.stat(this.deps.storage.jobDir(dir));
+        if (now.getTime() - st.mtimeMs > 3600_000) await this.deps.storage.removeJob(dir);
+      } catch {
+        // not a job directory or already gone
+      }
+    }
+  }
+}
+
+/** "1 h 05 min", "42 s". */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(s % 60).padStart(2, '0')} s`;
+}

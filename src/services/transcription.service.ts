@@ -1,0 +1,232 @@
+/**
+ * The transcription pipeline for one job: transcode → submit to the STT engine → poll →
+ * fetch → persist. Every step is safe to run twice: a transcoded file is reused, a saved
+ * SpeechKit operation id is resumed rather than resubmitted, and persisting replaces any
+ * transcript a previous attempt left.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import { Job, Segment, Speaker, Transcript, Word } from '../db/entities/index.js';
+import { Diarization, isTerminal, JobStatus } from '../domain.js';
+import { JobError } from '../errors.js';
+import type { JobEvents } from '../jobs/events.js';
+import { channelsCarrySameSignal, transcodeToOpus } from '../media/index.js';
+import { chooseOpusBitrate, SPEECHKIT_MAX_AUDIO_SECONDS } from '../media/opus-budget.js';
+import type { Storage } from '../storage/storage.js';
+import type { SttProvider } from '../stt/types.js';
+import { ProgressReporter, PROGRESS } from './progress.js';
+import { buildTranscript } from './transcript-builder.js';
+
+/** Name of the transcoded OGG/Opus file in the job directory. */
+export const TRANSCODED_NAME = 'audio.ogg';
+
+/** Attempts after which a retryable failure becomes final. */
+export const MAX_ATTEMPTS = 4;
+
+/** What the pipeline needs from the outside world. */
+export interface PipelineDeps {
+  orm: MikroORM;
+  storage: Storage;
+  stt: SttProvider;
+  events: JobEvents;
+  logger: Logger;
+}
+
+/** Thrown when a job was cancelled, deleted or expired while it was being processed. */
+class JobGoneError extends Error {}
+
+/**
+ * Decides how to split speakers for a job. AUTO uses CHANNELS for a stereo file whose two
+ * channels differ (a call recording) if it fits SpeechKit's 4 h limit counted across channels,
+ * else SPEAKER_LABELING on a mono mix.
+ */
+export async function resolveDiarization(
+  requested: Diarization,
+  sourcePath: string,
+  channels: number,
+  durationSeconds: number,
+): Promise<Diarization> {
+  if (requested !== Diarization.AUTO) return requested;
+  if (channels < 2) return Diarization.SPEAKER_LABELING;
+  if (durationSeconds * 2 > SPEECHKIT_MAX_AUDIO_SECONDS) return Diarization.SPEAKER_LABELING;
+  return (await channelsCarrySameSignal(sourcePath)) ? Diarization.SPEAKER_LABELING : Diarization.CHANNELS;
+}
+
+/**
+ * Runs (or resumes) the pipeline for one job.
+ * @param signal aborted when the job is cancelled; kills ffmpeg and stops polling.
+ * @throws JobError with `retryable` for faults the queue should retry; everything else has
+ *   already been recorded on the job as FAILED when this returns.
+ */
+export async function runTranscription(
+  jobId: string,
+  deps: PipelineDeps,
+  signal: AbortSignal,
+): Promise<void> {
+  const em = deps.orm.em.fork();
+  const job = await em.findOne(Job, jobId);
+  if (!job || isTerminal(job.status)) return; // deleted, cancelled or done: nothing to do
+  const log = deps.logger.child({ jobId });
+  const progress = new ProgressReporter(em, job, deps.events);
+  job.attempts += 1;
+  job.startedAt ??= new Date();
+  await em.flush();
+
+  try {
+    await ensureStillWanted(em, job);
+    if (!job.sttOperationId) {
+      await transcode(job, deps, progress, signal);
+      await ensureStillWanted(em, job);
+      await progress.report(PROGRESS.transcribeStart, JobStatus.TRANSCRIBING, 'Sending audio to SpeechKit');
+      const operationId = await deps.stt.submit(
+        {
+          audioPath: deps.storage.jobFile(job.id, TRANSCODED_NAME),
+          channels: job.diarizationApplied === Diarization.CHANNELS ? 2 : 1,
+          languages: job.options.languages,
+          speakerLabeling: job.diarizationApplied === Diarization.SPEAKER_LABELING,
+          profanityFilter: job.options.profanityFilter,
+          textNormalization: job.options.textNormalization,
+        },
+        signal,
+      );
+      job.sttOperationId = operationId; // saved at once: never submit (and pay) twice
+      await em.flush();
+      log.info({ operationId }, 'submitted to SpeechKit');
+    } else {
+      log.info({ operationId: job.sttOperationId }, 'resuming SpeechKit operation');
+      await progress.report(PROGRESS.transcribeStart, JobStatus.TRANSCRIBING, 'Resuming recognition');
+    }
+
+    const operationId = job.sttOperationId!;
+    const expectedSeconds = Math.max(10, (job.durationSeconds ?? 60) / 6); // ~10 s per audio minute
+    const startedPolling = Date.now();
+    await deps.stt.waitForCompletion(
+      operationId,
+      () => {
+        const fraction = Math.min(0.95, (Date.now() - startedPolling) / 1000 / expectedSeconds);
+        const pct = PROGRESS.transcribeStart + fraction * (PROGRESS.transcribeEnd - PROGRESS.transcribeStart);
+        void progress.report(pct, undefined, 'Recognising speech').catch(() => undefined);
+      },
+      signal,
+    );
+    const utterances = await deps.stt.fetchUtterances(operationId, signal);
+    await ensureStillWanted(em, job);
+    await progress.report(PROGRESS.persisting, undefined, 'Saving transcript');
+    await persistTranscript(em, job, utterances);
+    await progress.report(PROGRESS.done, JobStatus.COMPLETED, 'Transcript ready');
+    log.info({ utterances: utterances.length }, 'transcription completed');
+    await deps.storage.removeFile(job.id, TRANSCODED_NAME);
+    void deps.stt.deleteResult(operationId).catch(() => undefined);
+  } catch (err) {
+    if (err instanceof JobGoneError || signal.aborted) {
+      log.info('job cancelled, deleted or expired during processing');
+      return;
+    }
+    const jobErr =
+      err instanceof JobError
+        ? err
+        : new JobError('INTERNAL', 'Unexpected error while processing the recording.', true, { cause: err });
+    await progress.settle();
+    if (jobErr.retryable && job.attempts < MAX_ATTEMPTS) {
+      log.warn({ err, attempts: job.attempts }, 'retryable failure; the queue will retry');
+      throw jobErr;
+    }
+    log.error({ err, code: jobErr.code }, 'job failed');
+    await progress.settle();
+    await markFailed(em, job, jobErr, deps.events);
+  }
+}
+
+async function transcode(job: Job, deps: PipelineDeps, progress: ProgressReporter, signal: AbortSignal) {
+  const source = deps.storage.jobFile(job.id, job.storedName);
+  if (!fs.existsSync(source)) throw new JobError('SOURCE_MISSING', 'The uploaded file is no longer stored.');
+  await progress.report(PROGRESS.transcodeStart, JobStatus.TRANSCODING, 'Transcoding audio');
+  const duration = job.durationSeconds ?? 0;
+  if (!job.diarizationApplied) {
+    job.diarizationApplied = await resolveDiarization(
+      job.options.diarization,
+      source,
+      job.channels ?? 1,
+      duration,
+    );
+  }
+  const channels = job.diarizationApplied === Diarization.CHANNELS ? 2 : 1;
+  const bitrateBps = chooseOpusBitrate(duration, channels);
+  const output = deps.storage.jobFile(job.id, TRANSCODED_NAME);
+  if (fs.existsSync(output)) return; // done by a previous attempt (written atomically)
+  await transcodeToOpus(source, output, {
+    channels,
+    bitrateBps,
+    maxDurationSeconds: duration + 1,
+    signal,
+    onProgress: (pct) => {
+      const p = PROGRESS.transcodeStart + (pct / 100) * (PROGRESS.transcodeEnd - PROGRESS.transcodeStart);
+      void progress.report(p, undefined, 'Transcoding audio').catch(() => undefined);
+    },
+  });
+  await progress.report(PROGRESS.transcodeEnd, undefined, 'Audio transcoded');
+}
+
+/** Throws JobGoneError when the job row was deleted or moved to a terminal status elsewhere. */
+async function ensureStillWanted(em: EntityManager, job: Job): Promise<void> {
+  const row = await em.getConnection().execute<{ status: string }[]>(
+    'select status from jobs where id = ?',
+    [job.id],
+  );
+  if (row.length === 0 || isTerminal(row[0].status as JobStatus)) throw new JobGoneError();
+}
+
+/** Replaces the job's transcript with one built from `utterances`, in one transaction. */
+async function persistTranscript(em: EntityManager, job: Job, utterances: Parameters<typeof buildTranscript>[0]) {
+  const single = job.options.languages.length === 1 && job.options.languages[0] !== 'auto';
+  const built = buildTranscript(utterances, single ? job.options.languages[0] : null);
+  await em.transactional(async (tx) => {
+    await tx.nativeDelete(Transcript, { job: job.id });
+    const transcript = tx.create(Transcript, {
+      id: randomUUID(),
+      job: job.id,
+      text: built.text,
+      languages: built.languages,
+    });
+    const speakers = new Map<string, Speaker>();
+    for (const s of built.speakers) {
+      speakers.set(
+        s.tag,
+        tx.create(Speaker, {
+          id: randomUUID(),
+          transcript,
+          tag: s.tag,
+          label: s.label,
+          speakingSeconds: s.speakingSeconds,
+          segmentCount: s.segmentCount,
+        }),
+      );
+    }
+    for (const s of built.segments) {
+      const segment = tx.create(Segment, {
+        id: randomUUID(),
+        transcript,
+        index: s.index,
+        speaker: speakers.get(s.speakerTag)!,
+        start: s.start,
+        end: s.end,
+        text: s.text,
+        language: s.language,
+      });
+      s.words.forEach((w, index) =>
+        tx.create(Word, { segment, index, text: w.text.slice(0, 200), start: w.start, end: w.end }),
+      );
+    }
+  });
+}
+
+async function markFailed(em: EntityManager, job: Job, err: JobError, events: JobEvents) {
+  job.status = JobStatus.FAILED;
+  job.errorCode = err.code;
+  job.errorMessage = err.message;
+  job.completedAt = new Date();
+  await em.flush();
+  events.publishProgress({ jobId: job.id, status: job.status, progress: job.progress, message: err.message });
+}

@@ -1,0 +1,107 @@
+/**
+ * Local file storage for uploads and intermediate audio, under `<DATA_DIR>/jobs/<jobId>/`.
+ * Storage names are generated; the user's file name is never used as a path.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
+import { AppError } from '../errors.js';
+
+/** Thrown by {@link Storage.writeStream} when the upload exceeds the byte limit. */
+export class UploadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `The file is larger than the ${formatBytes(limitBytes)} limit. Split or compress the recording and upload it again.`,
+      'UPLOAD_TOO_LARGE',
+    );
+  }
+}
+
+/** Human-readable size: "500 MiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+/** Job-scoped file storage rooted at a data directory. */
+export class Storage {
+  /** @param dataDir absolute path of DATA_DIR. */
+  constructor(readonly dataDir: string) {}
+
+  /** Absolute directory of a job's files. Job ids are server-generated UUIDs. */
+  jobDir(jobId: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(jobId)) throw new Error(`invalid job id for storage: ${jobId}`);
+    return path.join(this.dataDir, 'jobs', jobId);
+  }
+
+  /** Absolute path of a file inside a job's directory. */
+  jobFile(jobId: string, name: string): string {
+    if (name.includes('/') || name.includes('\\') || name.startsWith('.')) {
+      throw new Error(`invalid storage name: ${name}`);
+    }
+    return path.join(this.jobDir(jobId), name);
+  }
+
+  /**
+   * Streams `source` to `<jobDir>/<name>`, never holding the file in memory, enforcing
+   * `maxBytes` while streaming. On any failure (too large, source error, truncated stream)
+   * the partial file is removed before the error is rethrown.
+   * @returns bytes written.
+   * @throws UploadTooLargeError when more than `maxBytes` arrive or the source reports truncation.
+   */
+  async writeStream(
+    jobId: string,
+    name: string,
+    source: Readable & { truncated?: boolean },
+    maxBytes: number,
+  ): Promise<number> {
+    const dir = this.jobDir(jobId);
+    await fsp.mkdir(dir, { recursive: true });
+    const target = this.jobFile(jobId, name);
+    let bytes = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytes += chunk.length;
+        if (bytes > maxBytes) cb(new UploadTooLargeError(maxBytes));
+        else cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, counter, fs.createWriteStream(target, { flags: 'wx' }));
+      // graphql-upload-minimal ends a stream cut at maxFileSize normally, flagged `truncated`.
+      if (source.truncated) throw new UploadTooLargeError(maxBytes);
+      return bytes;
+    } catch (err) {
+      await this.removeJob(jobId);
+      throw err;
+    }
+  }
+
+  /** Deletes a job's directory and everything in it; a missing directory is fine. */
+  async removeJob(jobId: string): Promise<void> {
+    await fsp.rm(this.jobDir(jobId), { recursive: true, force: true });
+  }
+
+  /** Deletes one file of a job; missing is fine. */
+  async removeFile(jobId: string, name: string): Promise<void> {
+    await fsp.rm(this.jobFile(jobId, name), { force: true });
+  }
+
+  /** Lists job ids that have a directory on disk (for orphan cleanup). */
+  async listJobDirs(): Promise<string[]> {
+    try {
+      return await fsp.readdir(path.join(this.dataDir, 'jobs'));
+    } catch {
+      return [];
+    }
+  }
+}
