@@ -1,0 +1,53 @@
+/**
+ * Text helpers shared by the exporters.
+ */
+import type { ExportDocument, ExportSegment } from './types.js';
+
+/**
+ * Collapses every run of whitespace (including line breaks) into one space and trims, and drops
+ * control characters. Subtitle cue text and TXT lines must not contain blank lines or stray
+ * control bytes, which would break the cue structure.
+ */
+export function normalizeText(text: string): string {
+  return text
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, (ch) => (/\s/.test(ch) ? ' ' : ''))
+    .replace(/\s+/gu, ' ')
+    .trim();
+}
+
+/** Number of user-perceived characters, counted as code points. */
+export function charCount(text: string): number {
+  let n = 0;
+  for (const _ of text) {
+    n++;
+  }
+  return n;
+}
+
+/**
+ * The display label of a segment's speaker: the segment's own `speakerLabel`, else the label of
+ * the document speaker with the same tag, else `Speaker <tag+1>` for numeric tags, else the tag.
+ * Whitespace is normalised, so a label never spans lines.
+ */
+export function speakerLabelOf(doc: ExportDocument, segment: ExportSegment): string {
+  const own = normalizeText(segment.speakerLabel ?? '');
+  if (own) {
+    return own;
+  }
+  const speaker = doc.speakers.find((s) => s.tag === segment.speakerTag);
+  const fromList = normalizeText(speaker?.label ?? '');
+  if (fromList) {
+    return fromList;
+  }
+  const tag = normalizeText(segment.speakerTag ?? '');
+  return /^\d+$/.test(tag) ? `Speaker ${Number(tag) + 1}` : tag;
+}
+
+/** Segments in time order (start, then index); the input array is not modified. */
+export function orderedSegments(doc: ExportDocument): ExportSegment[] {
+  return [...doc.segments].sort((a, b) => {
+    const byStart =
+      (Number.isFinite(a.start) ? a.start : 0) - (Number.isFinite(b.start) ? b.start : 0);
+    return byStart !== 0 ? byStart : a.index - b.index;
+  });
+}
