@@ -1,0 +1,41 @@
+/**
+ * SpeechKit STT v3 asynchronous REST client ("SpeechKit v3 REST" reference: recognizeFileAsync,
+ * operations, getRecognition, deleteRecognition, IAM token exchange).
+ *
+ * Entry points: {@link createSpeechKitProvider} (the {@link SttProvider} implementation) and
+ * {@link describeSttConfig} (health endpoint). The other exports are building blocks, exported
+ * for tests and diagnostics.
+ */
+export {
+  createSpeechKitProvider,
+  describeSttConfig,
+  DEFAULT_POLL,
+  POLL_BACKOFF_FACTOR,
+  type PollOptions,
+  type SpeechKitProviderOptions,
+  type SttConfigDescription,
+} from './provider.js';
+export {
+  DEFAULT_RETRY,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  RETRYABLE_STATUSES,
+  parseRetryAfter,
+  backoffDelayMs,
+  type RetryOptions,
+  type SpeechKitLogger,
+} from './http.js';
+export {
+  CREDENTIALS_NOT_CONFIGURED,
+  stripPemPreamble,
+  signServiceAccountJwt,
+  readServiceAccountKey,
+  tokenNeedsRefresh,
+  type ServiceAccountKey,
+} from './auth.js';
+export {
+  MAX_REQUEST_BODY_BYTES,
+  buildRecognizeFileOptions,
+  encodeRecognizeFileBody,
+  type RecognizeFileOptionsJson,
+} from './request.js';
+export { parseRecognitionStream, splitJsonValues, assembleUtterances } from './result-stream.js';
