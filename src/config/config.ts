@@ -49,15 +49,7 @@ const EnvSchema = z
     SPEECHKIT_IAM_URL: url('https://iam.api.cloud.yandex.net/iam/v1/tokens'),
     SPEECHKIT_MODEL: z.string().min(1).default('general'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    const creds = [env.YANDEX_API_KEY, env.YANDEX_IAM_TOKEN, env.YANDEX_SA_KEY_FILE].filter(Boolean);
-    if (creds.length > 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['YANDEX_API_KEY'],
-        message: 'set only one of YANDEX_API_KEY, YANDEX_IAM_TOKEN, YANDEX_SA_KEY_FILE',
-      });
+  });
     }
   });
 
@@ -111,9 +103,15 @@ const trimSlash = (u: string) => u.replace(/\/+$/, '');
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `  ${String(i.path[0] ?? '(env)')}: ${i.message}`);
+  const credentials = ['YANDEX_API_KEY', 'YANDEX_IAM_TOKEN', 'YANDEX_SA_KEY_FILE'].filter((k) => env[k]?.trim());
+  if (credentials.length > 1) {
+    problems.push(`  ${credentials.join(', ')}: set only one of YANDEX_API_KEY, YANDEX_IAM_TOKEN, YANDEX_SA_KEY_FILE`);
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);

@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
 import './types/enums.js';
 import { JobProgressEventResolver, JobResolver } from './resolvers/job.resolver.js';
 import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
@@ -14,6 +15,18 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [JobResolver, JobProgressEventResolver, TranscriptResolver, SegmentResolver],
     validate: false,
+    // Subscriptions use their own `subscribe` (state first, then Redis events); type-graphql
+    // still insists on a pubSub, which is never used.
+    pubSub: {
+      publish: () => {
+        throw new Error('unused: job events go through src/jobs/events.ts');
+      },
+      subscribe: () => {
+        throw new Error('unused: job events go through src/jobs/events.ts');
+      },
+    },
+    // The contract names the scalar `DateTime` (ISO 8601 strings).
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
 }
 

@@ -288,7 +288,7 @@ export class JobService {
 
   /** Builds the export document of a loaded transcript. */
   async buildExportDocument(em: EntityManager, job: Job, transcript: Transcript): Promise<ExportDocument> {
-    const speakers = await em.find(Speaker, { transcript: transcript.id }, { orderBy: { tag: 'asc' } });
+    const speakers = await em.find(Speaker, { transcript: transcript.id }, { orderBy: { ordinal: 'asc' } });
     const segments = await em.find(Segment, { transcript: transcript.id }, { orderBy: { index: 'asc' }, populate: ['words'] });
     const byId = new Map(speakers.map((s) => [s.id, s]));
     return {

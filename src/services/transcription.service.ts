@@ -191,13 +191,14 @@ async function persistTranscript(em: EntityManager, job: Job, utterances: Parame
       languages: built.languages,
     });
     const speakers = new Map<string, Speaker>();
-    for (const s of built.speakers) {
+    for (const [ordinal, s] of built.speakers.entries()) {
       speakers.set(
         s.tag,
         tx.create(Speaker, {
           id: randomUUID(),
           transcript,
           tag: s.tag,
+          ordinal,
           label: s.label,
           speakingSeconds: s.speakingSeconds,
           segmentCount: s.segmentCount,

@@ -82,7 +82,7 @@ export class Job {
   @Property({ type: 'string' })
   storedName!: string;
 
-  @Field()
+  @Field(() => Date)
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 
@@ -94,7 +94,7 @@ export class Job {
   @Property({ type: 'datetime', nullable: true })
   completedAt?: Date | null;
 
-  @Field({ description: 'When the recording and transcript are deleted.' })
+  @Field(() => Date, { description: 'When the recording and transcript are deleted.' })
   @Property({ type: 'datetime' })
   expiresAt!: Date;
 

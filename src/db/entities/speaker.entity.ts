@@ -20,6 +20,10 @@ export class Speaker {
   @Property({ type: 'string', length: 16 })
   tag!: string;
 
+  /** 0-based order of first appearance in the recording. */
+  @Property({ type: 'integer' })
+  ordinal!: number;
+
   @Field({ description: 'Display name; "Speaker 1", "Speaker 2" until renamed.' })
   @Property({ type: 'string', length: 200 })
   label!: string;

@@ -27,7 +27,7 @@ export class Transcript {
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 
-  @OneToMany(() => Speaker, (s) => s.transcript, { orderBy: { tag: 'asc' } })
+  @OneToMany(() => Speaker, (s) => s.transcript, { orderBy: { ordinal: 'asc' } })
   speakers = new Collection<Speaker>(this);
 
   @OneToMany(() => Segment, (s) => s.transcript, { orderBy: { index: 'asc' } })

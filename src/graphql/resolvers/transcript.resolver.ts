@@ -7,7 +7,7 @@ import { ExportFormatEnum } from '../types/enums.js';
 
 @Resolver(() => Transcript)
 export class TranscriptResolver {
-  @FieldResolver(() => [Speaker], { description: 'Speakers in order of first appearance tag.' })
+  @FieldResolver(() => [Speaker], { description: 'Speakers in order of first appearance.' })
   speakers(@Root() t: Transcript): Promise<Speaker[]> {
     return t.speakers.load({ dataloader: true }).then((c) => c.getItems());
   }

@@ -1,0 +1,195 @@
+/**
+ * Process plumbing for `src/media`: the hardened input options every ffmpeg/ffprobe run uses, a
+ * promise wrapper around a fluent-ffmpeg command that can be time-bounded and aborted (always with
+ * SIGKILL), and a time-bounded ffprobe runner. Internal to `src/media`; nothing else spawns ffmpeg.
+ */
+import { execFile } from 'node:child_process';
+import ffmpeg from 'fluent-ffmpeg';
+
+/**
+ * Demuxers an upload may be read with (`-format_whitelist`). Covers the accepted upload types
+ * wav, mp3, flac, ogg, m4a and webm, plus raw ADTS AAC. Everything else, notably `hls` and
+ * `concat` (which open other files named inside the upload), image demuxers and text formats, is
+ * refused by ffmpeg with "Format not on whitelist". `mov,mp4,m4a,3gp,3g2,mj2` and `matroska,webm`
+ * are the full names of the MP4 and Matroska demuxers.
+ */
+export const INPUT_DEMUXERS = [
+  'wav',
+  'mp3',
+  'flac',
+  'ogg',
+  'mov,mp4,m4a,3gp,3g2,mj2',
+  'matroska,webm',
+  'aac',
+] as const;
+
+/**
+ * Options placed before every `-i`: only the `file` protocol (no URLs, no `data:`/`crypto:`
+ * nesting) and only the demuxers above. A protocol whitelist alone is not enough: an HLS playlist
+ * renamed to `.wav` still reads other local files through `file` (reliability notes, ffmpeg
+ * hardening); the demuxer whitelist is what stops it.
+ */
+export const INPUT_HARDENING_OPTIONS: readonly string[] = [
+  '-protocol_whitelist',
+  'file',
+  '-format_whitelist',
+  INPUT_DEMUXERS.join(','),
+];
+
+/** The binary fluent-ffmpeg runs is `FFMPEG_PATH` or `ffmpeg`; ffprobe likewise. */
+const FFPROBE_BIN = process.env.FFPROBE_PATH || 'ffprobe';
+
+/** ffmpeg/ffprobe was killed because it ran past its time budget. */
+export class MediaTimeoutError extends Error {
+  constructor(what: string, timeoutMs: number) {
+    super(`${what} did not finish within ${timeoutMs} ms and was killed`);
+    this.name = 'MediaTimeoutError';
+  }
+}
+
+/** ffmpeg/ffprobe exited with an error. `stderr` holds its last log lines. */
+export class MediaProcessError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = 'MediaProcessError';
+  }
+}
+
+/** The reason an aborted operation rejects with. */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
+
+export interface RunOptions {
+  /** Kill ffmpeg (SIGKILL) after this many milliseconds and reject with {@link MediaTimeoutError}. */
+  timeoutMs?: number;
+  /** Kill ffmpeg (SIGKILL) when aborted and reject with the signal's reason. */
+  signal?: AbortSignal;
+  /** Called with every stderr line (ffmpeg's `\r`-terminated stats lines included). */
+  onLine?: (line: string) => void;
+  /** Working directory of the process. */
+  cwd?: string;
+}
+
+/** How many trailing stderr lines are kept for error messages and result parsing. */
+const KEPT_LINES = 400;
+
+/**
+ * Runs a prepared fluent-ffmpeg command to completion.
+ *
+ * Resolves with the last {@link KEPT_LINES} stderr lines. Rejects with {@link MediaProcessError}
+ * when ffmpeg fails, {@link MediaTimeoutError} on timeout, or the signal's reason on abort; in the
+ * last two cases ffmpeg has been killed with SIGKILL and the promise settles only after it exited,
+ * so callers may safely delete its output afterwards.
+ *
+ * Never attach a fluent-ffmpeg `progress` listener: fluent-ffmpeg 2.1.3 then runs its own ffprobe
+ * on the input without our whitelists (processor.js `runFfprobe`). Parse stats lines via `onLine`.
+ */
+export function runFfmpeg(command: ffmpeg.FfmpegCommand, opts: RunOptions = {}): Promise<string[]> {
+  const { timeoutMs, signal, onLine } = opts;
+  return new Promise<string[]>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const lines: string[] = [];
+    let stop: { error: unknown } | undefined;
+    let started = false;
+    let timer: NodeJS.Timeout | undefined;
+
+    const kill = (error: unknown) => {
+      if (stop) return;
+      stop = { error };
+      // Before 'start' there is no process yet; the 'start' handler kills it as soon as it exists.
+      if (started) command.kill('SIGKILL');
+    };
+    const onAbort = () => kill(abortReason(signal!));
+    const cleanup = () => {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+
+    command.on('start', () => {
+      started = true;
+      if (stop) command.kill('SIGKILL');
+    });
+    command.on('stderr', (line: string) => {
+      lines.push(line);
+      if (lines.length > KEPT_LINES) lines.shift();
+      onLine?.(line);
+    });
+    command.on('error', (err: Error) => {
+      cleanup();
+      if (stop) reject(stop.error);
+      else reject(new MediaProcessError(err.message, lines.join('\n')));
+    });
+    command.on('end', () => {
+      cleanup();
+      if (stop) reject(stop.error);
+      else resolve(lines);
+    });
+
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => kill(new MediaTimeoutError('ffmpeg', timeoutMs)), timeoutMs);
+    }
+    command.run();
+  });
+}
+
+/**
+ * Builds a fluent-ffmpeg command reading `inputPath` with {@link INPUT_HARDENING_OPTIONS}.
+ * `extraInputOptions` go before `-i` too (e.g. `-t` as a decode cap).
+ */
+export function hardenedCommand(
+  inputPath: string,
+  extraInputOptions: string[] = [],
+  cwd?: string,
+): ffmpeg.FfmpegCommand {
+  return ffmpeg({ cwd })
+    .input(inputPath)
+    .inputOptions(['-nostdin', '-hide_banner', ...INPUT_HARDENING_OPTIONS, ...extraInputOptions]);
+}
+
+/**
+ * Runs ffprobe with `args` (the hardening options are added in front of the input by the caller)
+ * and resolves with its stdout/stderr. fluent-ffmpeg's `ffprobe()` hides the child process, so it
+ * cannot be killed on timeout; this runs the same binary directly, killed with SIGKILL after
+ * `timeoutMs`. Rejects with {@link MediaProcessError} (non-zero exit) or {@link MediaTimeoutError}.
+ */
+export function runFfprobe(
+  args: string[],
+  opts: { timeoutMs: number; cwd?: string },
+): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      FFPROBE_BIN,
+      args,
+      {
+        timeout: opts.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+        cwd: opts.cwd,
+        windowsHide: true,
+      },
+      (error, stdout, stderr) => {
+        if (!error) return resolve({ stdout, stderr });
+        if (error.killed || error.signal === 'SIGKILL') {
+          return reject(new MediaTimeoutError('ffprobe', opts.timeoutMs));
+        }
+        reject(new MediaProcessError(`ffprobe failed: ${stderr.trim() || error.message}`, stderr));
+      },
+    );
+  });
+}
+
+/** Parses the `time=HH:MM:SS.xx` field of an ffmpeg stats line, in seconds; undefined if absent. */
+export function parseStatsTime(line: string): number | undefined {
+  const m = /time=\s*(-?)(\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(line);
+  if (!m) return undefined;
+  const s = Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+  return m[1] ? -s : s;
+}

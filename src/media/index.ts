@@ -1,0 +1,31 @@
+/**
+ * Media handling: the only module that runs ffmpeg/ffprobe. Every input is read with
+ * `-protocol_whitelist file` and a demuxer whitelist (see `INPUT_DEMUXERS`).
+ *
+ * - {@link probeMedia}: is an upload usable audio? (BadInputError with a `MEDIA_*` reason if not)
+ * - {@link channelsCarrySameSignal}: is a stereo file really two copies of one signal?
+ * - {@link transcodeToOpus}: upload → OGG/Opus for speech recognition (JobError `TRANSCODE_FAILED`)
+ * - {@link chooseOpusBitrate} and friends: what fits SpeechKit's 60 MB / 4 h limits (pure)
+ */
+export {
+  probeMedia,
+  ACCEPTED_FORMATS_TEXT,
+  MIN_DURATION_SECONDS,
+  type MediaInfo,
+  type MediaRejectReason,
+} from './probe.js';
+export { channelsCarrySameSignal, SAME_SIGNAL_THRESHOLD_DB } from './channels.js';
+export { transcodeToOpus, OPUS_INPUT_SAMPLE_RATE, type TranscodeOptions } from './transcode.js';
+export { INPUT_DEMUXERS, INPUT_HARDENING_OPTIONS } from './ffmpeg-process.js';
+export {
+  SPEECHKIT_INLINE_BODY_LIMIT_BYTES,
+  SPEECHKIT_MAX_AUDIO_SECONDS,
+  MONO_BITRATE_LADDER_BPS,
+  STEREO_BITRATE_LADDER_BPS,
+  JSON_ENVELOPE_MARGIN_BYTES,
+  audioSecondsCounted,
+  chooseOpusBitrate,
+  estimateInlineBodyBytes,
+  estimateOpusBytes,
+  formatDuration,
+} from './opus-budget.js';

@@ -1,0 +1,293 @@
+/**
+ * `probeMedia`: the authoritative "is this an audio file we can use?" check for uploads.
+ */
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { BadInputError } from '../errors.js';
+import {
+  hardenedCommand,
+  INPUT_HARDENING_OPTIONS,
+  MediaProcessError,
+  MediaTimeoutError,
+  parseStatsTime,
+  runFfmpeg,
+  runFfprobe,
+} from './ffmpeg-process.js';
+
+/** Facts about the first audio stream of a media file, as read by ffprobe. */
+export interface MediaInfo {
+  /** ffprobe `format_name`, e.g. `wav`, `ogg`, `mov,mp4,m4a,3gp,3g2,mj2`, `matroska,webm`. */
+  formatName: string;
+  /**
+   * Playable length in seconds. The container's duration when it states one; otherwise (WebM from
+   * a browser recorder, raw AAC, MP3 without a VBR header) measured by reading the whole file.
+   */
+  durationSeconds: number;
+  /** Channels of the first audio stream (1 mono, 2 stereo, ...). */
+  channels: number;
+  /** Sample rate of the first audio stream in Hz. */
+  sampleRate: number;
+  /** ffprobe `codec_name` of the first audio stream, e.g. `pcm_s16le`, `mp3`, `aac`, `opus`. */
+  codecName: string;
+  /** Bits per second (container bitrate, else the stream's), when known. */
+  bitRate?: number;
+  /** File size in bytes. */
+  sizeBytes: number;
+}
+
+/** Reasons carried by the {@link BadInputError}s that {@link probeMedia} throws. */
+export type MediaRejectReason =
+  | 'MEDIA_EMPTY'
+  | 'MEDIA_NOT_AUDIO'
+  | 'MEDIA_CORRUPT'
+  | 'MEDIA_ZERO_DURATION';
+
+/** The upload formats we accept, worded for people. */
+export const ACCEPTED_FORMATS_TEXT = 'WAV, MP3, FLAC, OGG, M4A or WebM';
+
+/** Shorter than this (seconds) counts as no audio at all. */
+export const MIN_DURATION_SECONDS = 0.1;
+
+/** How much of the start is fully decoded to prove the codec data is usable. */
+const DECODE_SAMPLE_SECONDS = 30;
+
+const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
+
+const MESSAGES: Record<MediaRejectReason, string> = {
+  MEDIA_EMPTY:
+    'The uploaded file is empty (0 bytes). Please choose the recording again and re-upload it.',
+  MEDIA_NOT_AUDIO: `This file is not an audio recording we can read. Please upload audio in one of these formats: ${ACCEPTED_FORMATS_TEXT}.`,
+  MEDIA_CORRUPT:
+    'The audio file is damaged or incomplete (it may have been cut off while copying or uploading), so it cannot be played to the end. Please export or upload the complete file again.',
+  MEDIA_ZERO_DURATION:
+    'The audio file contains no sound: its length is zero. Please check the recording and upload it again.',
+};
+
+function reject(reason: MediaRejectReason, message = MESSAGES[reason]): BadInputError {
+  return new BadInputError(message, reason);
+}
+
+interface FfprobeStream {
+  codec_type?: string;
+  codec_name?: string;
+  channels?: number;
+  sample_rate?: string;
+  bit_rate?: string;
+  duration?: string;
+}
+interface FfprobeOutput {
+  streams?: FfprobeStream[];
+  format?: { format_name?: string; duration?: string; bit_rate?: string };
+}
+
+/**
+ * Reads an uploaded file and tells whether it is usable audio.
+ *
+ * Only the `file` protocol and the demuxers of the accepted formats (WAV, MP3, FLAC, OGG, M4A/MP4,
+ * WebM/Matroska, raw AAC) may be used, so playlists (HLS), ffconcat scripts and URLs disguised as
+ * audio are refused without opening anything they name. Besides ffprobe's header reading it
+ * reads the whole file once without decoding (cheap: I/O-bound, about a second per hour of
+ * audio) to prove it is not truncated, decodes the first 30 s to prove the codec data is usable,
+ * and for Ogg checks that the file does not end inside a page.
+ *
+ * @param filePath path of the uploaded file.
+ * @param opts.timeoutMs budget for all of the above, default 60 000 ms; ffprobe/ffmpeg are killed
+ *   (SIGKILL) when it runs out and the file is reported as `MEDIA_CORRUPT`.
+ * @returns facts about the first audio stream.
+ * @throws BadInputError (`code` BAD_USER_INPUT) whose `reason` is
+ *   - `MEDIA_EMPTY`: 0 bytes;
+ *   - `MEDIA_NOT_AUDIO`: not one of the accepted formats, or no audio stream; the message lists the
+ *     accepted formats;
+ *   - `MEDIA_CORRUPT`: truncated or undecodable (or too slow to read);
+ *   - `MEDIA_ZERO_DURATION`: shorter than {@link MIN_DURATION_SECONDS}.
+ *   A missing file rejects with the `fs` error (ENOENT), which is not the uploader's fault.
+ */
+export async function probeMedia(
+  filePath: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<MediaInfo> {
+  const absPath = path.resolve(filePath);
+  const cwd = path.dirname(absPath);
+  const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
+  const remaining = () => Math.max(1, deadline - Date.now());
+
+  const st = await stat(absPath);
+  if (!st.isFile()) throw reject('MEDIA_NOT_AUDIO');
+  if (st.size === 0) throw reject('MEDIA_EMPTY');
+
+  // 1. Headers, through the whitelisted demuxers only.
+  let probed: FfprobeOutput;
+  let probeWarnings: string;
+  try {
+    const { stdout, stderr } = await runFfprobe(
+      [
+        '-v',
+        'warning',
+        '-hide_banner',
+        ...INPUT_HARDENING_OPTIONS,
+        '-print_format',
+        'json',
+        '-show_format',
+        '-show_streams',
+        absPath,
+      ],
+      { timeoutMs: remaining(), cwd },
+    );
+    probed = JSON.parse(stdout) as FfprobeOutput;
+    probeWarnings = stderr;
+  } catch (err) {
+    throw classifyFailure(err);
+  }
+
+  const audio = probed.streams?.find((s) => s.codec_type === 'audio');
+  if (!audio || !audio.codec_name || !audio.channels) {
+    throw reject(
+      'MEDIA_NOT_AUDIO',
+      `This file has no sound track we can read. Please upload audio in one of these formats: ${ACCEPTED_FORMATS_TEXT}.`,
+    );
+  }
+  const formatName = probed.format?.format_name ?? 'unknown';
+  const statedDuration = Number(probed.format?.duration ?? audio.duration);
+  // MP3 without a VBR header and raw AAC: ffprobe guesses the length from the bitrate.
+  const durationIsGuess = /Estimating duration from bitrate/i.test(probeWarnings);
+  const trustedDuration =
+    Number.isFinite(statedDuration) && statedDuration > 0 && !durationIsGuess
+      ? statedDuration
+      : undefined;
+
+  // 2. Read every packet of the audio stream without decoding. `-xerror` turns a short last read
+  //    ("corrupt input packet": WAV/MP4 whose header promises more data) or a read error
+  //    ("File ended prematurely": WebM) into a failure; the last timestamp shows how far it got.
+  let readEnd = 0;
+  try {
+    await runFfmpeg(
+      hardenedCommand(absPath, ['-v', 'error', '-stats', '-xerror'], cwd)
+        .output('/dev/null')
+        .outputOptions(['-map', '0:a:0', '-c:a', 'copy', '-f', 'null']),
+      { timeoutMs: remaining(), cwd, onLine: (l) => (readEnd = parseStatsTime(l) ?? readEnd) },
+    );
+  } catch (err) {
+    throw classifyFailure(err, true);
+  }
+  // The header promised more audio than the file holds (MP3 with a VBR header, FLAC, MP4, WebM).
+  if (trustedDuration !== undefined) {
+    const tolerance = Math.max(1, trustedDuration * 0.02);
+    if (readEnd < trustedDuration - tolerance) throw reject('MEDIA_CORRUPT');
+  }
+  const durationSeconds = trustedDuration ?? readEnd;
+  if (!(durationSeconds >= MIN_DURATION_SECONDS)) throw reject('MEDIA_ZERO_DURATION');
+
+  // 3. Decode the beginning: compressed data that does not decode yields (almost) no audio.
+  const window = Math.min(DECODE_SAMPLE_SECONDS, durationSeconds);
+  let decodedEnd = 0;
+  try {
+    await runFfmpeg(
+      hardenedCommand(absPath, ['-v', 'error', '-stats', '-t', String(window)], cwd)
+        .output('/dev/null')
+        .outputOptions(['-map', '0:a:0', '-f', 'null']),
+      { timeoutMs: remaining(), cwd, onLine: (l) => (decodedEnd = parseStatsTime(l) ?? decodedEnd) },
+    );
+  } catch (err) {
+    throw classifyFailure(err, true);
+  }
+  if (decodedEnd < window * 0.5) throw reject('MEDIA_CORRUPT');
+
+  // 4. Ogg states its length in the last complete page, so a cut-off Ogg looks whole to ffmpeg.
+  if (formatName === 'ogg' && (await oggEndsInsidePage(absPath, st.size))) {
+    throw reject('MEDIA_CORRUPT');
+  }
+
+  const bitRate = Number(probed.format?.bit_rate ?? audio.bit_rate);
+  return {
+    formatName,
+    durationSeconds,
+    channels: audio.channels,
+    sampleRate: Number(audio.sample_rate),
+    codecName: audio.codec_name,
+    ...(Number.isFinite(bitRate) && bitRate > 0 ? { bitRate } : {}),
+    sizeBytes: st.size,
+  };
+}
+
+/** Maps an ffprobe/ffmpeg failure to the uploader-facing error. */
+function classifyFailure(err: unknown, formatAccepted = false): Error {
+  if (err instanceof MediaTimeoutError) {
+    return reject(
+      'MEDIA_CORRUPT',
+      'The audio file could not be read in reasonable time; it is probably damaged. Please export or upload it again.',
+    );
+  }
+  if (!(err instanceof MediaProcessError)) return err as Error;
+  const log = `${err.message}\n${err.stderr}`;
+  // An MP4/M4A whose index ("moov atom") is missing: written at the end, so the file was cut off.
+  if (/moov atom not found/i.test(log)) return reject('MEDIA_CORRUPT');
+  if (
+    !formatAccepted &&
+    /not on whitelist|Invalid data found|Unknown input format|Protocol not found|not permitted/i.test(
+      log,
+    )
+  ) {
+    return reject('MEDIA_NOT_AUDIO');
+  }
+  return reject('MEDIA_CORRUPT');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ogg tail check
+
+const OGG_MAX_PAGE_BYTES = 27 + 255 + 255 * 255;
+
+const OGG_CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let r = i << 24;
+    for (let j = 0; j < 8; j++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
+    table[i] = r >>> 0;
+  }
+  return table;
+})();
+
+/** Ogg page CRC-32 (polynomial 0x04c11db7, no reflection, init 0), CRC field counted as zero. */
+function oggPageCrc(page: Uint8Array): number {
+  let crc = 0;
+  for (let i = 0; i < page.length; i++) {
+    const b = i >= 22 && i < 26 ? 0 : page[i]!;
+    crc = ((crc << 8) ^ OGG_CRC_TABLE[((crc >>> 24) ^ b) & 0xff]!) >>> 0;
+  }
+  return crc;
+}
+
+/** Byte length of the Ogg page starting at `at`, or undefined if its header runs past `buf`. */
+function oggPageLength(buf: Buffer, at: number): number | undefined {
+  if (at + 27 > buf.length) return undefined;
+  const segments = buf[at + 26]!;
+  if (at + 27 + segments > buf.length) return undefined;
+  let body = 0;
+  for (let i = 0; i < segments; i++) body += buf[at + 27 + i]!;
+  return 27 + segments + body;
+}
+
+/**
+ * True when an Ogg file ends with a partial page: after the last complete page with a valid CRC
+ * come bytes that start a new page ("OggS") but stop before its end. A file cut exactly at a page
+ * boundary is complete audio, just shorter, and passes.
+ */
+async function oggEndsInsidePage(filePath: string, size: number): Promise<boolean> {
+  const tailBytes = Math.min(size, 2 * OGG_MAX_PAGE_BYTES);
+  const buf = Buffer.alloc(tailBytes);
+  const fh = await open(filePath, 'r');
+  try {
+    await fh.read(buf, 0, tailBytes, size - tailBytes);
+  } finally {
+    await fh.close();
+  }
+  for (let at = buf.lastIndexOf('OggS'); at >= 0; at = at > 0 ? buf.lastIndexOf('OggS', at - 1) : -1) {
+    const len = oggPageLength(buf, at);
+    if (buf[at + 4] !== 0 || len === undefined || at + len > buf.length) continue;
+    if (oggPageCrc(buf.subarray(at, at + len)) !== buf.readUInt32LE(at + 22)) continue;
+    // `at` starts the last valid page. What follows it?
+    const rest = buf.subarray(at + len, at + len + 4).toString('latin1');
+    return rest.length > 0 && 'OggS'.startsWith(rest);
+  }
+  return false;
+}

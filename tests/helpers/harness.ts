@@ -1,0 +1,188 @@
+/**
+ * Test harness: starts the real service in-process (api + worker) against real Redis, a real
+ * SQLite file (or PostgreSQL), real ffmpeg and the SpeechKit test double over real HTTP, and
+ * talks to it the way clients do: GraphQL over HTTP, multipart uploads per the GraphQL
+ * multipart request spec, and graphql-ws subscriptions.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { startApp, type App } from '../../src/app.js';
+import { createSpeechKitProvider } from '../../src/stt/speechkit/index.js';
+import { startSpeechKitDouble, type SpeechKitDouble } from '../speechkit-double/index.js';
+import { loadManifests, type FixtureManifest } from '../speechkit-double/manifest.js';
+
+export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audio');
+export const TEST_API_KEY = 'test-api-key';
+
+/** Redis database used by the tests (flushed before each app start), away from real data. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+
+/** A fixture manifest by file name. */
+export function manifest(file: string): FixtureManifest {
+  const m = loadManifests(FIXTURES_DIR).find((x) => x.file === file);
+  if (!m) throw new Error(`no manifest for ${file}`);
+  return m;
+}
+
+export interface TestApp {
+  app: App;
+  config: Config;
+  double: SpeechKitDouble;
+  url: string;
+  wsUrl: string;
+  dataDir: string;
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  upload(filePath: string, options?: Record<string, unknown> | null, filename?: string): Promise<GqlResult>;
+  subscribe(query: string, variables: Record<string, unknown>): Subscription;
+  jobDirs(): string[];
+  close(): Promise<void>;
+}
+
+/** A GraphQL response plus the HTTP status. `errors` is typed loosely on purpose: tests read it. */
+export interface GqlResult<T = any> {
+  data?: T;
+  errors?: any;
+  status: number;
+}
+
+/** A collecting graphql-ws subscription. */
+export interface Subscription {
+  events: any[];
+  errors: unknown[];
+  /** Resolves when the server completes the subscription. */
+  done: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Starts the SpeechKit double and the app with test settings; `env` overrides configuration
+ * variables (e.g. `{ MAX_UPLOAD_BYTES: '50000' }`).
+ */
+export async function startTestApp(env: Record<string, string> = {}, opts: { pollsUntilDone?: number } = {}): Promise<TestApp> {
+  const double = await startSpeechKitDouble({
+    apiKey: TEST_API_KEY,
+    manifests: loadManifests(FIXTURES_DIR),
+    pollsUntilDone: opts.pollsUntilDone ?? 2,
+  });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-test-'));
+  const redis = new Redis(TEST_REDIS_URL);
+  await redis.flushdb();
+  redis.disconnect();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    REDIS_URL: TEST_REDIS_URL,
+    YANDEX_API_KEY: TEST_API_KEY,
+    SPEECHKIT_STT_URL: double.url,
+    SPEECHKIT_OPERATION_URL: double.url,
+    SPEECHKIT_IAM_URL: double.iamUrl,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  const logger = pino({ level: config.logLevel });
+  const stt = createSpeechKitProvider(config.stt, {
+    poll: { initialDelayMs: 50, maxDelayMs: 200 },
+    retry: { baseDelayMs: 20, maxDelayMs: 200 },
+  });
+  const app = await startApp(config, logger, stt);
+  const url = `http://127.0.0.1:${app.api!.port}`;
+  const wsUrl = `ws://127.0.0.1:${app.api!.port}/graphql`;
+  const clients: Client[] = [];
+
+  const gql: TestApp['gql'] = async (query, variables) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { ...((await res.json()) as object), status: res.status };
+  };
+
+  const upload: TestApp['upload'] = async (filePath, options, filename) => {
+    const form = new FormData();
+    form.append(
+      'operations',
+      JSON.stringify({
+        query: `mutation($file: Upload!, $options: TranscriptionOptionsInput) {
+          uploadAudio(file: $file, options: $options) { id filename sizeBytes status progress durationSeconds channels format createdAt expiresAt }
+        }`,
+        variables: { file: null, options: options ?? null },
+      }),
+    );
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', await fs.openAsBlob(filePath), filename ?? path.basename(filePath));
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'Apollo-Require-Preflight': 'true' },
+      body: form,
+    });
+    return { ...((await res.json()) as object), status: res.status };
+  };
+
+  const subscribe: TestApp['subscribe'] = (query, variables) => {
+    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    clients.push(client);
+    const events: any[] = [];
+    const errors: unknown[] = [];
+    let dispose = () => {};
+    const done = new Promise<void>((resolve) => {
+      dispose = client.subscribe(
+        { query, variables },
+        {
+          next: (v) => events.push(v),
+          error: (e) => {
+            errors.push(e);
+            resolve();
+          },
+          complete: () => resolve(),
+        },
+      );
+    });
+    return { events, errors, done, close: () => dispose() };
+  };
+
+  const jobDirs = () => {
+    const dir = path.join(dataDir, 'jobs');
+    return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  };
+
+  return {
+    app,
+    config,
+    double,
+    url,
+    wsUrl,
+    dataDir,
+    gql,
+    upload,
+    subscribe,
+    jobDirs,
+    close: async () => {
+      await Promise.all(clients.map(async (c) => c.dispose()));
+      await app.close();
+      await double.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `job(id)` until it reaches one of `statuses` (or times out). */
+export async function waitForStatus(t: TestApp, id: string, statuses: string[], timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await t.gql(`query($id: ID!) { job(id: $id) { id status progress errorCode errorMessage } }`, { id });
+    const job = r.data?.job;
+    if (job && statuses.includes(job.status)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${job?.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
