@@ -50,8 +50,6 @@ const EnvSchema = z
     SPEECHKIT_MODEL: z.string().min(1).default('general'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
-    }
-  });
 
 /** SpeechKit credentials; exactly one kind, or none (the service starts, health reports it). */
 export type SpeechKitAuth =

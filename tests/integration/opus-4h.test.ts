@@ -1,0 +1,198 @@
+/**
+ * The 4-hour proof: SpeechKit's longest accepted audio (4 h mono, or 2 h of channel-separated
+ * stereo, §2.6 of the SpeechKit notes) transcoded by `transcodeToOpus` at `chooseOpusBitrate`
+ * fits one inline request (< 60 MB of base64 JSON body).
+ *
+ * Inputs are built quickly: a 20-minute chunk of the speech fixture looped over pink noise (the
+ * noise keeps the encoder busy in the pauses, so sizes are not flattered by silence) at 8 kHz
+ * FLAC, then repeated to length with stream copy. The two transcodes run concurrently, one per
+ * core; each is libopus on one core. Figures are printed; on the 2-core dev box the whole file
+ * takes about two minutes.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  chooseOpusBitrate,
+  estimateInlineBodyBytes,
+  estimateOpusBytes,
+  probeMedia,
+  SPEECHKIT_INLINE_BODY_LIMIT_BYTES,
+  transcodeToOpus,
+} from '../../src/media/index.js';
+
+const run = promisify(execFile);
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audio');
+const CHUNK_SECONDS = 1200;
+
+let dir: string;
+
+async function ffmpeg(...args: string[]): Promise<void> {
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...args], { maxBuffer: 1 << 20 });
+}
+
+async function ffprobe(file: string): Promise<{ duration: number; channels: number; codec: string }> {
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    file,
+  ]);
+  const j = JSON.parse(stdout);
+  return {
+    duration: Number(j.format.duration),
+    channels: j.streams[0].channels,
+    codec: j.streams[0].codec_name,
+  };
+}
+
+/** Builds `seconds` of 8 kHz FLAC: the fixture looped over pink noise, `channels` 1 or 2. */
+async function makeLongInput(name: string, seconds: number, channels: 1 | 2): Promise<string> {
+  const chunk = path.join(dir, `${name}-chunk.flac`);
+  const out = path.join(dir, `${name}.flac`);
+  const fixture = path.join(FIXTURES, channels === 1 ? 'dialogue-mono.ogg' : 'call-stereo.ogg');
+  const noise = (seed: number) => `anoisesrc=c=pink:r=8000:a=0.01:seed=${seed}`;
+  const graph =
+    channels === 1
+      ? '[0:a]aresample=8000[s];[s][1:a]amix=inputs=2:duration=first:normalize=0'
+      : '[0:a]aresample=8000[s];[1:a][2:a]amerge=inputs=2[n];[s][n]amix=inputs=2:duration=first:normalize=0';
+  const noiseInputs = channels === 1 ? ['-f', 'lavfi', '-i', noise(1)] : ['-f', 'lavfi', '-i', noise(1), '-f', 'lavfi', '-i', noise(2)];
+  await ffmpeg(
+    '-stream_loop',
+    '-1',
+    '-i',
+    fixture,
+    ...noiseInputs,
+    '-filter_complex',
+    graph,
+    '-t',
+    String(CHUNK_SECONDS),
+    '-ac',
+    String(channels),
+    '-ar',
+    '8000',
+    '-sample_fmt',
+    's16',
+    '-c:a',
+    'flac',
+    '-compression_level',
+    '0',
+    chunk,
+  );
+  await ffmpeg('-stream_loop', '-1', '-i', chunk, '-t', String(seconds), '-c', 'copy', out);
+  return out;
+}
+
+interface Figures {
+  label: string;
+  inputSeconds: number;
+  bitrateBps: number;
+  outputBytes: number;
+  estimatedBytes: number;
+  bodyBytes: number;
+  outputSeconds: number;
+  outputChannels: number;
+  codec: string;
+  transcodeSeconds: number;
+  probeSeconds: number;
+  progress: number[];
+}
+
+async function prove(label: string, seconds: number, channels: 1 | 2): Promise<Figures> {
+  const input = await makeLongInput(label, seconds, channels);
+  let t = performance.now();
+  const info = await probeMedia(input, { timeoutMs: 120_000 });
+  const probeSeconds = (performance.now() - t) / 1000;
+
+  const bitrateBps = chooseOpusBitrate(info.durationSeconds, channels);
+  const output = path.join(dir, `${label}.ogg`);
+  const progress: number[] = [];
+  t = performance.now();
+  await transcodeToOpus(input, output, {
+    channels,
+    bitrateBps,
+    durationSeconds: info.durationSeconds,
+    onProgress: (p) => progress.push(p),
+  });
+  const transcodeSeconds = (performance.now() - t) / 1000;
+  await rm(input);
+
+  const outputBytes = (await stat(output)).size;
+  const probed = await ffprobe(output);
+  const figures: Figures = {
+    label,
+    inputSeconds: info.durationSeconds,
+    bitrateBps,
+    outputBytes,
+    estimatedBytes: estimateOpusBytes(info.durationSeconds, bitrateBps),
+    bodyBytes: estimateInlineBodyBytes(outputBytes),
+    outputSeconds: probed.duration,
+    outputChannels: probed.channels,
+    codec: probed.codec,
+    transcodeSeconds,
+    probeSeconds,
+    progress,
+  };
+  const { progress: _p, ...printable } = figures;
+  console.log(`opus-4h ${label}: ${JSON.stringify(printable)}`);
+  return figures;
+}
+
+let mono: Figures;
+let stereo: Figures;
+let wallSeconds: number;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'kazru-opus4h-'));
+  const t = performance.now();
+  [mono, stereo] = await Promise.all([prove('mono-4h', 14_400, 1), prove('stereo-2h', 7_200, 2)]);
+  wallSeconds = (performance.now() - t) / 1000;
+  console.log(`opus-4h: both cases, wall clock ${wallSeconds.toFixed(1)} s`);
+}, 480_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe.each([
+  ['4 h mono', () => mono, 14_400, 1],
+  ['2 h channel-separated stereo', () => stereo, 7_200, 2],
+] as const)('%s', (_name, figures, seconds, channels) => {
+  it('fits one inline SpeechKit request', () => {
+    const f = figures();
+    expect(f.inputSeconds).toBeCloseTo(seconds, 0);
+    expect(f.bodyBytes).toBeLessThan(SPEECHKIT_INLINE_BODY_LIMIT_BYTES);
+    expect(estimateInlineBodyBytes(f.outputBytes)).toBeLessThan(60_000_000);
+  });
+
+  it('is OGG/Opus of the full length with the right channels', () => {
+    const f = figures();
+    expect(f.codec).toBe('opus');
+    expect(f.outputChannels).toBe(channels);
+    expect(Math.abs(f.outputSeconds - seconds)).toBeLessThan(1);
+  });
+
+  it('is no larger than the budget model predicted', () => {
+    const f = figures();
+    expect(f.outputBytes).toBeLessThanOrEqual(f.estimatedBytes);
+  });
+
+  it('reported monotonic progress ending at 100', () => {
+    const f = figures();
+    expect(f.progress.length).toBeGreaterThan(10);
+    for (let i = 1; i < f.progress.length; i++) {
+      expect(f.progress[i]).toBeGreaterThan(f.progress[i - 1]!);
+    }
+    expect(f.progress.at(-1)).toBe(100);
+  });
+
+  it('finished within a few minutes', () => {
+    expect(figures().transcodeSeconds).toBeLessThan(300);
+  });
+});
