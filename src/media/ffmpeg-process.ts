@@ -58,9 +58,15 @@ export class MediaProcessError extends Error {
   }
 }
 
-/** The reason an aborted operation rejects with. */
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+/**
+ * What an aborted operation rejects with: `signal.reason` when it is an Error (the default reason
+ * of `AbortController.abort()` is an `AbortError` DOMException), else a new `AbortError`.
+ */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error
+    ? reason
+    : new DOMException('The operation was aborted', 'AbortError');
 }
 
 export interface RunOptions {
@@ -96,11 +102,11 @@ export function runFfmpeg(command: ffmpeg.FfmpegCommand, opts: RunOptions = {}):
       return;
     }
     const lines: string[] = [];
-    let stop: { error: unknown } | undefined;
+    let stop: { error: Error } | undefined;
     let started = false;
     let timer: NodeJS.Timeout | undefined;
 
-    const kill = (error: unknown) => {
+    const kill = (error: Error) => {
       if (stop) return;
       stop = { error };
       // Before 'start' there is no process yet; the 'start' handler kills it as soon as it exists.

@@ -15,7 +15,12 @@ export {
   type MediaRejectReason,
 } from './probe.js';
 export { channelsCarrySameSignal, SAME_SIGNAL_THRESHOLD_DB } from './channels.js';
-export { transcodeToOpus, OPUS_INPUT_SAMPLE_RATE, type TranscodeOptions } from './transcode.js';
+export {
+  transcodeToOpus,
+  OPUS_INPUT_SAMPLE_RATE,
+  OPUS_COMPLEXITY,
+  type TranscodeOptions,
+} from './transcode.js';
 export { INPUT_DEMUXERS, INPUT_HARDENING_OPTIONS } from './ffmpeg-process.js';
 export {
   SPEECHKIT_INLINE_BODY_LIMIT_BYTES,

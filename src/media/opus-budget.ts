@@ -73,7 +73,7 @@ export function audioSecondsCounted(durationSeconds: number, channels: number): 
  */
 export function estimateOpusBytes(durationSeconds: number, bitrateBps: number): number {
   assertDuration(durationSeconds);
-  const packetBytes = ((bitrateBps / 8) * FRAME_SECONDS) * ENCODER_OVERSHOOT;
+  const packetBytes = (bitrateBps / 8) * FRAME_SECONDS * ENCODER_OVERSHOOT;
   const packetsPerSecond = 1 / FRAME_SECONDS;
   const lacingBytesPerSecond = packetsPerSecond * (Math.floor(packetBytes / 255) + 1);
   const bytesPerSecond =
@@ -109,7 +109,7 @@ export function formatDuration(seconds: number): string {
  * still fits one inline SpeechKit request: estimated file size ({@link estimateOpusBytes}) as a
  * base64 body ({@link estimateInlineBodyBytes}) under {@link SPEECHKIT_INLINE_BODY_LIMIT_BYTES}.
  * Mono tries {@link MONO_BITRATE_LADDER_BPS}, stereo {@link STEREO_BITRATE_LADDER_BPS}.
- * Examples: 4 h mono → 20 000; 3 h mono → 24 000; 2 h stereo → 40 000.
+ * Examples: 4 h mono → 20 000; 3 h mono → 24 000; 2 h stereo → 48 000.
  *
  * @throws JobError `AUDIO_TOO_LONG` when duration × channels exceeds
  *   {@link SPEECHKIT_MAX_AUDIO_SECONDS} (4 h mono, 2 h stereo).

@@ -19,8 +19,9 @@ export interface MediaInfo {
   /** ffprobe `format_name`, e.g. `wav`, `ogg`, `mov,mp4,m4a,3gp,3g2,mj2`, `matroska,webm`. */
   formatName: string;
   /**
-   * Playable length in seconds. The container's duration when it states one; otherwise (WebM from
-   * a browser recorder, raw AAC, MP3 without a VBR header) measured by reading the whole file.
+   * Playable length in seconds: the container's stated duration, or the timestamp actually reached
+   * when reading the whole file if that is longer (a header understating the length) or the
+   * container states none (WebM from a browser recorder, raw AAC, MP3 without a VBR header).
    */
   durationSeconds: number;
   /** Channels of the first audio stream (1 mono, 2 stereo, ...). */
@@ -37,10 +38,7 @@ export interface MediaInfo {
 
 /** Reasons carried by the {@link BadInputError}s that {@link probeMedia} throws. */
 export type MediaRejectReason =
-  | 'MEDIA_EMPTY'
-  | 'MEDIA_NOT_AUDIO'
-  | 'MEDIA_CORRUPT'
-  | 'MEDIA_ZERO_DURATION';
+  'MEDIA_EMPTY' | 'MEDIA_NOT_AUDIO' | 'MEDIA_CORRUPT' | 'MEDIA_ZERO_DURATION';
 
 /** The upload formats we accept, worded for people. */
 export const ACCEPTED_FORMATS_TEXT = 'WAV, MP3, FLAC, OGG, M4A or WebM';
@@ -174,7 +172,8 @@ export async function probeMedia(
     const tolerance = Math.max(1, trustedDuration * 0.02);
     if (readEnd < trustedDuration - tolerance) throw reject('MEDIA_CORRUPT');
   }
-  const durationSeconds = trustedDuration ?? readEnd;
+  // A header may also understate the length (duration bombs): what was read wins.
+  const durationSeconds = Math.max(trustedDuration ?? 0, readEnd);
   if (!(durationSeconds >= MIN_DURATION_SECONDS)) throw reject('MEDIA_ZERO_DURATION');
 
   // 3. Decode the beginning: compressed data that does not decode yields (almost) no audio.
@@ -185,7 +184,11 @@ export async function probeMedia(
       hardenedCommand(absPath, ['-v', 'error', '-stats', '-t', String(window)], cwd)
         .output('/dev/null')
         .outputOptions(['-map', '0:a:0', '-f', 'null']),
-      { timeoutMs: remaining(), cwd, onLine: (l) => (decodedEnd = parseStatsTime(l) ?? decodedEnd) },
+      {
+        timeoutMs: remaining(),
+        cwd,
+        onLine: (l) => (decodedEnd = parseStatsTime(l) ?? decodedEnd),
+      },
     );
   } catch (err) {
     throw classifyFailure(err, true);
@@ -251,8 +254,8 @@ const OGG_CRC_TABLE = (() => {
 function oggPageCrc(page: Uint8Array): number {
   let crc = 0;
   for (let i = 0; i < page.length; i++) {
-    const b = i >= 22 && i < 26 ? 0 : page[i]!;
-    crc = ((crc << 8) ^ OGG_CRC_TABLE[((crc >>> 24) ^ b) & 0xff]!) >>> 0;
+    const b = i >= 22 && i < 26 ? 0 : page[i];
+    crc = ((crc << 8) ^ OGG_CRC_TABLE[((crc >>> 24) ^ b) & 0xff]) >>> 0;
   }
   return crc;
 }
@@ -260,10 +263,10 @@ function oggPageCrc(page: Uint8Array): number {
 /** Byte length of the Ogg page starting at `at`, or undefined if its header runs past `buf`. */
 function oggPageLength(buf: Buffer, at: number): number | undefined {
   if (at + 27 > buf.length) return undefined;
-  const segments = buf[at + 26]!;
+  const segments = buf[at + 26];
   if (at + 27 + segments > buf.length) return undefined;
   let body = 0;
-  for (let i = 0; i < segments; i++) body += buf[at + 27 + i]!;
+  for (let i = 0; i < segments; i++) body += buf[at + 27 + i];
   return 27 + segments + body;
 }
 
@@ -281,7 +284,11 @@ async function oggEndsInsidePage(filePath: string, size: number): Promise<boolea
   } finally {
     await fh.close();
   }
-  for (let at = buf.lastIndexOf('OggS'); at >= 0; at = at > 0 ? buf.lastIndexOf('OggS', at - 1) : -1) {
+  for (
+    let at = buf.lastIndexOf('OggS');
+    at >= 0;
+    at = at > 0 ? buf.lastIndexOf('OggS', at - 1) : -1
+  ) {
     const len = oggPageLength(buf, at);
     if (buf[at + 4] !== 0 || len === undefined || at + len > buf.length) continue;
     if (oggPageCrc(buf.subarray(at, at + len)) !== buf.readUInt32LE(at + 22)) continue;

@@ -18,10 +18,10 @@ import {
 export const OPUS_INPUT_SAMPLE_RATE = 16_000;
 
 /**
- * libopus complexity (`-compression_level`, 0–10; ffmpeg's default is 10). Measured on this
- * project's 2-core box with 16 kHz mono speech at 20 kbit/s: 10 → 69× real time, 5 → 134×
- * (a 4 h recording in under 2 min instead of 3.5), file size within 2 %. The quality difference
- * in SILK wideband speech is small; recognition is what this audio is for.
+ * libopus complexity (`-compression_level`, 0–10; ffmpeg's default is 10). Measured on the 2-core
+ * dev box, 10 min of 16 kHz mono speech over noise at 20 kbit/s: complexity 10 took 8.7 s
+ * (69× real time), 5 took 4.5 s (134×), 3 took 3.3 s; sizes within 2 %. 5 halves the encode time
+ * of a 4 h recording for a small quality difference in SILK wideband speech.
  */
 export const OPUS_COMPLEXITY = 5;
 
@@ -37,9 +37,13 @@ export interface TranscodeOptions {
    * When omitted and `onProgress` is set, it is read with ffprobe first.
    */
   durationSeconds?: number;
-  /** Integer percent 0–100, non-decreasing, called when it changes; 100 exactly once, on success. */
+  /**
+   * Integer percent 0–100 from ffmpeg's stats (`time=` over the duration), strictly increasing,
+   * starting at 0; 100 exactly once, after the output is in place. If the duration is unknown,
+   * only 0 and 100 are reported.
+   */
   onProgress?: (percent: number) => void;
-  /** Abort kills ffmpeg with SIGKILL; the promise then rejects with `signal.reason`. */
+  /** Abort kills ffmpeg with SIGKILL; the promise then rejects with the abort reason. */
   signal?: AbortSignal;
   /** Kill ffmpeg (SIGKILL) after this many milliseconds; rejects with `TRANSCODE_FAILED`. */
   timeoutMs?: number;
@@ -56,8 +60,9 @@ export interface TranscodeOptions {
  * part file is deleted and `output` is left untouched.
  *
  * @throws JobError `TRANSCODE_FAILED` (not retryable) when ffmpeg fails or times out.
- * @throws `signal.reason` (an `AbortError` DOMException unless the caller gave a reason) when
- *   aborted; ffmpeg has been killed and the part file removed by then.
+ * @throws the abort reason when aborted: `signal.reason` if it is an Error (by default an
+ *   `AbortError` DOMException), else a new `AbortError`; ffmpeg has been killed and the part file
+ *   removed by then.
  */
 export async function transcodeToOpus(
   input: string,
@@ -166,13 +171,21 @@ async function readDuration(inputPath: string, cwd: string): Promise<number | un
     const d = Number(stdout.trim());
     return Number.isFinite(d) && d > 0 ? d : undefined;
   } catch (err) {
-    throw new JobError('TRANSCODE_FAILED', `Could not read the audio: ${(err as Error).message}`, false, {
-      cause: err,
-    });
+    throw new JobError(
+      'TRANSCODE_FAILED',
+      `Could not read the audio: ${(err as Error).message}`,
+      false,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
 function lastLogLine(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.slice(-2).join(' ');
 }

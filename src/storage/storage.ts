@@ -75,6 +75,10 @@ export class Storage {
         else cb(null, chunk);
       },
     });
+    // graphql-upload-minimal unpipes the file stream when busboy's size limit trips, which would
+    // leave this pipeline waiting forever: fail it explicitly instead.
+    const onLimit = () => counter.destroy(new UploadTooLargeError(maxBytes));
+    source.once('limit', onLimit);
     try {
       await pipeline(source, counter, fs.createWriteStream(target, { flags: 'wx' }));
       // graphql-upload-minimal ends a stream cut at maxFileSize normally, flagged `truncated`.
@@ -83,6 +87,8 @@ export class Storage {
     } catch (err) {
       await this.removeJob(jobId);
       throw err;
+    } finally {
+      source.off('limit', onLimit);
     }
   }
 

@@ -15,8 +15,10 @@ import { channelsCarrySameSignal, probeMedia, transcodeToOpus } from '../../src/
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audio');
 const MONO = path.join(FIXTURES, 'dialogue-mono.ogg');
 const STEREO = path.join(FIXTURES, 'call-stereo.ogg');
-const monoManifest = JSON.parse(readFileSync(path.join(FIXTURES, 'dialogue-mono.json'), 'utf8'));
-const FIXTURE_SECONDS: number = monoManifest.durationSeconds;
+const monoManifest = JSON.parse(
+  readFileSync(path.join(FIXTURES, 'dialogue-mono.json'), 'utf8'),
+) as { durationSeconds: number };
+const FIXTURE_SECONDS = monoManifest.durationSeconds;
 
 let dir: string;
 
@@ -24,7 +26,12 @@ function ffmpeg(...args: string[]): void {
   execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...args]);
 }
 
-function ffprobeJson(file: string, ...extra: string[]): any {
+interface ProbeJson {
+  format: { format_name: string; duration: string };
+  streams: Array<{ codec_type: string; codec_name: string; channels?: number }>;
+}
+
+function ffprobeJson(file: string, ...extra: string[]): ProbeJson {
   return JSON.parse(
     execFileSync('ffprobe', [
       '-v',
@@ -36,7 +43,7 @@ function ffprobeJson(file: string, ...extra: string[]): any {
       '-show_streams',
       file,
     ]).toString(),
-  );
+  ) as ProbeJson;
 }
 
 const tmp = (name: string) => path.join(dir, name);
@@ -48,11 +55,13 @@ async function halfOf(src: string, name: string): Promise<string> {
   return tmp(name);
 }
 
-async function rejection(p: Promise<unknown>): Promise<any> {
+type Caught = Error & { code?: unknown; reason?: unknown; retryable?: unknown };
+
+async function rejection(p: Promise<unknown>): Promise<Caught> {
   try {
     await p;
   } catch (err) {
-    return err;
+    return err as Caught;
   }
   throw new Error('expected a rejection');
 }
@@ -81,7 +90,19 @@ beforeAll(async () => {
   ffmpeg('-i', MONO, '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', tmp('fast.m4a'));
   ffmpeg('-i', MONO, '-c:a', 'libopus', '-b:a', '32k', tmp('a.webm'));
   // Like a browser MediaRecorder file: no duration in the header.
-  ffmpeg('-i', MONO, '-c:a', 'libopus', '-b:a', '32k', '-live', '1', '-f', 'webm', tmp('live.webm'));
+  ffmpeg(
+    '-i',
+    MONO,
+    '-c:a',
+    'libopus',
+    '-b:a',
+    '32k',
+    '-live',
+    '1',
+    '-f',
+    'webm',
+    tmp('live.webm'),
+  );
   ffmpeg('-i', MONO, '-c:a', 'aac', '-f', 'adts', tmp('victim.aac'));
   ffmpeg('-i', MONO, '-c:a', 'libmp3lame', tmp('victim.mp3'));
 });
@@ -113,6 +134,18 @@ describe('probeMedia: accepted formats', () => {
     if (name !== 'live.webm') expect(info.bitRate).toBeGreaterThan(0);
   });
 
+  it('measures the real length when the header understates it', async () => {
+    // 60 s of FLAC whose STREAMINFO claims 10 s (total samples: low 36 bits at byte 18).
+    ffmpeg('-stream_loop', '-1', '-i', MONO, '-t', '60', '-ar', '16000', tmp('liar.flac'));
+    const bytes = await readFile(tmp('liar.flac'));
+    const head = bytes.readBigUInt64BE(18);
+    bytes.writeBigUInt64BE((head & ~0xfffffffffn) | 160_000n, 18);
+    await writeFile(tmp('liar.flac'), bytes);
+    expect(Number(ffprobeJson(tmp('liar.flac')).format.duration)).toBe(10);
+    const info = await probeMedia(tmp('liar.flac'));
+    expect(info.durationSeconds).toBeGreaterThan(59);
+  });
+
   it('reads the stereo call fixture as 2 channels', async () => {
     const info = await probeMedia(STEREO);
     expect(info).toMatchObject({ formatName: 'ogg', codecName: 'opus', channels: 2 });
@@ -120,7 +153,7 @@ describe('probeMedia: accepted formats', () => {
 });
 
 describe('probeMedia: refusals', () => {
-  async function expectReason(file: string, reason: string): Promise<BadInputError> {
+  async function expectReason(file: string, reason: string): Promise<Caught> {
     const err = await rejection(probeMedia(file));
     expect(err).toBeInstanceOf(BadInputError);
     expect(err.code).toBe('BAD_USER_INPUT');
@@ -154,7 +187,7 @@ describe('probeMedia: refusals', () => {
     // The attack is real: plain ffprobe follows the playlist and "finds" audio.
     const plain = ffprobeJson(tmp('steal.wav'));
     expect(plain.format.format_name).toBe('hls');
-    expect(plain.streams.some((s: any) => s.codec_type === 'audio')).toBe(true);
+    expect(plain.streams.some((s) => s.codec_type === 'audio')).toBe(true);
 
     const err = await expectReason(tmp('steal.wav'), 'MEDIA_NOT_AUDIO');
     expect(err.message).not.toMatch(/hls|victim/i);
@@ -228,7 +261,15 @@ describe('channelsCarrySameSignal', () => {
   });
 
   it('is true when the copy is slightly quieter on one side', async () => {
-    ffmpeg('-i', MONO, '-af', 'pan=stereo|c0=c0|c1=0.85*c0', '-c:a', 'flac', tmp('upmix-gain.flac'));
+    ffmpeg(
+      '-i',
+      MONO,
+      '-af',
+      'pan=stereo|c0=c0|c1=0.85*c0',
+      '-c:a',
+      'flac',
+      tmp('upmix-gain.flac'),
+    );
     await expect(channelsCarrySameSignal(tmp('upmix-gain.flac'))).resolves.toBe(true);
   });
 
@@ -262,7 +303,7 @@ describe('transcodeToOpus', () => {
     expect(progress[0]).toBe(0);
     expect(progress.at(-1)).toBe(100);
     expect(progress.filter((p) => p === 100)).toHaveLength(1);
-    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThan(progress[i - 1]!);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThan(progress[i - 1]);
     // Constrained VBR: about bitrate/8 bytes per second plus Ogg paging.
     const size = (await stat(out)).size;
     expect(size).toBeLessThan(FIXTURE_SECONDS * (24_000 / 8 + 200) + 4096);
