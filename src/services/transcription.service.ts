@@ -160,8 +160,9 @@ async function transcode(job: Job, deps: PipelineDeps, progress: ProgressReporte
     channels,
     bitrateBps,
     maxDurationSeconds: duration + 1,
+    durationSeconds: duration,
     signal,
-    onProgress: (pct) => {
+    onProgress: (pct: number) => {
       const p = PROGRESS.transcodeStart + (pct / 100) * (PROGRESS.transcodeEnd - PROGRESS.transcodeStart);
       void progress.report(p, undefined, 'Transcoding audio').catch(() => undefined);
     },

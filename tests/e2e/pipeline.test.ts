@@ -36,10 +36,13 @@ async function uploadAndFollow(file: string, options?: Record<string, unknown>, 
   const job = up.data.uploadAudio;
   expect(job.status).toBe('QUEUED');
   const sub = t.subscribe(PROGRESS_SUB, { id: job.id });
+  let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     sub.done,
-    new Promise((_, reject) => setTimeout(() => reject(new Error('subscription did not complete')), 45_000)),
-  ]);
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('subscription did not complete')), 45_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
   expect(sub.errors).toEqual([]);
   return { job, events: sub.events.map((e) => e.data.jobProgress) };
 }
