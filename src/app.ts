@@ -47,7 +47,9 @@ export async function startApp(config: Config, logger: Logger, stt?: SttProvider
   const storage = new Storage(config.dataDir);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const events = createJobEvents(config.redisUrl, (err) => logger.warn({ err: err.message }, 'redis pub/sub error'));
+  const events = createJobEvents(config.redisUrl, (err) =>
+    logger.warn({ err: err.message }, 'redis pub/sub error'),
+  );
   const queue = createQueue(config.redisUrl, 'producer');
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
   const jobs = new JobService({ config, storage, queue, events, logger });
@@ -56,7 +58,9 @@ export async function startApp(config: Config, logger: Logger, stt?: SttProvider
   const worker = config.roles.includes('worker')
     ? await startWorker(resources, stt ?? createSpeechKitProvider(config.stt, { logger }))
     : undefined;
-  const api = config.roles.includes('api') ? await startApi(resources, await buildAppSchema()) : undefined;
+  const api = config.roles.includes('api')
+    ? await startApi(resources, await buildAppSchema())
+    : undefined;
 
   let closing: Promise<void> | undefined;
   return {

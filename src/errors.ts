@@ -45,7 +45,10 @@ export class AppError extends Error {
 /** Not found, answered the same whether the id never existed or belongs to someone else. */
 export class NotFoundError extends AppError {
   constructor(what: string, id: string) {
-    super('NOT_FOUND', `${what} "${id}" was not found. Check the id; jobs are deleted after expiry.`);
+    super(
+      'NOT_FOUND',
+      `${what} "${id}" was not found. Check the id; jobs are deleted after expiry.`,
+    );
   }
 }
 

@@ -21,7 +21,9 @@ try {
 const logger = createLogger(config.logLevel, config.roles.join('+'));
 const app = await startApp(config, logger);
 if (config.stt.auth.kind === 'none') {
-  logger.warn('No SpeechKit credentials: set YANDEX_API_KEY, YANDEX_IAM_TOKEN or YANDEX_SA_KEY_FILE. Jobs will fail with STT_AUTH_FAILED.');
+  logger.warn(
+    'No SpeechKit credentials: set YANDEX_API_KEY, YANDEX_IAM_TOKEN or YANDEX_SA_KEY_FILE. Jobs will fail with STT_AUTH_FAILED.',
+  );
 }
 
 const shutdown = (signal: string) => {

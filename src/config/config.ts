@@ -16,40 +16,47 @@ const optionalString = z
   .optional();
 const url = (def: string) => z.url({ protocol: /^https?$/ }).default(def);
 
-const EnvSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    /** Which process roles to run: `api`, `worker` or both (comma separated). */
-    ROLES: z
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Which process roles to run: `api`, `worker` or both (comma separated). */
+  ROLES: z
+    .string()
+    .default('api,worker')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['api', 'worker'])).min(1)),
+  PORT: int(4000, 0).refine((p) => p <= 65535, 'must be a TCP port (0-65535)'),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: optionalString.pipe(
+    z
       .string()
-      .default('api,worker')
-      .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
-      .pipe(z.array(z.enum(['api', 'worker'])).min(1)),
-    PORT: int(4000, 0).refine((p) => p <= 65535, 'must be a TCP port (0-65535)'),
-    HOST: z.string().default('0.0.0.0'),
-    DATA_DIR: z.string().default('./data'),
-    DATABASE_URL: optionalString.pipe(
-      z
-        .string()
-        .regex(/^(postgres(ql)?:\/\/|sqlite:|file:|\/|\.)/, 'use postgres://… or a SQLite file path')
-        .optional(),
-    ),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'use redis://host:port').default('redis://127.0.0.1:6379'),
-    MAX_UPLOAD_BYTES: int(500 * MiB, 1),
-    MAX_DURATION_SECONDS: int(4 * 3600, 1),
-    RETENTION_HOURS: z.coerce.number().positive().default(24),
-    WORKER_CONCURRENCY: int(2, 1),
-    STT_PROVIDER: z.enum(['speechkit']).default('speechkit'),
-    YANDEX_API_KEY: optionalString,
-    YANDEX_IAM_TOKEN: optionalString,
-    YANDEX_SA_KEY_FILE: optionalString,
-    YANDEX_FOLDER_ID: optionalString,
-    SPEECHKIT_STT_URL: url('https://stt.api.cloud.yandex.net'),
-    SPEECHKIT_OPERATION_URL: url('https://operation.api.cloud.yandex.net'),
-    SPEECHKIT_IAM_URL: url('https://iam.api.cloud.yandex.net/iam/v1/tokens'),
-    SPEECHKIT_MODEL: z.string().min(1).default('general'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  });
+      .regex(/^(postgres(ql)?:\/\/|sqlite:|file:|\/|\.)/, 'use postgres://… or a SQLite file path')
+      .optional(),
+  ),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'use redis://host:port')
+    .default('redis://127.0.0.1:6379'),
+  MAX_UPLOAD_BYTES: int(500 * MiB, 1),
+  MAX_DURATION_SECONDS: int(4 * 3600, 1),
+  RETENTION_HOURS: z.coerce.number().positive().default(24),
+  WORKER_CONCURRENCY: int(2, 1),
+  STT_PROVIDER: z.enum(['speechkit']).default('speechkit'),
+  YANDEX_API_KEY: optionalString,
+  YANDEX_IAM_TOKEN: optionalString,
+  YANDEX_SA_KEY_FILE: optionalString,
+  YANDEX_FOLDER_ID: optionalString,
+  SPEECHKIT_STT_URL: url('https://stt.api.cloud.yandex.net'),
+  SPEECHKIT_OPERATION_URL: url('https://operation.api.cloud.yandex.net'),
+  SPEECHKIT_IAM_URL: url('https://iam.api.cloud.yandex.net/iam/v1/tokens'),
+  SPEECHKIT_MODEL: z.string().min(1).default('general'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
 
 /** SpeechKit credentials; exactly one kind, or none (the service starts, health reports it). */
 export type SpeechKitAuth =
@@ -104,9 +111,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((i) => `  ${String(i.path[0] ?? '(env)')}: ${i.message}`);
-  const credentials = ['YANDEX_API_KEY', 'YANDEX_IAM_TOKEN', 'YANDEX_SA_KEY_FILE'].filter((k) => env[k]?.trim());
+  const credentials = ['YANDEX_API_KEY', 'YANDEX_IAM_TOKEN', 'YANDEX_SA_KEY_FILE'].filter((k) =>
+    env[k]?.trim(),
+  );
   if (credentials.length > 1) {
-    problems.push(`  ${credentials.join(', ')}: set only one of YANDEX_API_KEY, YANDEX_IAM_TOKEN, YANDEX_SA_KEY_FILE`);
+    problems.push(
+      `  ${credentials.join(', ')}: set only one of YANDEX_API_KEY, YANDEX_IAM_TOKEN, YANDEX_SA_KEY_FILE`,
+    );
   }
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
@@ -117,7 +128,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const dbUrl = e.DATABASE_URL;
   if (!dbUrl) database = { kind: 'sqlite', file: path.join(dataDir, 'kazru-stt.sqlite') };
   else if (/^postgres(ql)?:\/\//.test(dbUrl)) database = { kind: 'postgresql', url: dbUrl };
-  else database = { kind: 'sqlite', file: path.resolve(dbUrl.replace(/^(sqlite|file):(\/\/)?/, '')) };
+  else {
+    database = { kind: 'sqlite', file: path.resolve(dbUrl.replace(/^(sqlite|file):(\/\/)?/, '')) };
+  }
 
   const auth: SpeechKitAuth = e.YANDEX_API_KEY
     ? { kind: 'api-key', apiKey: e.YANDEX_API_KEY }

@@ -18,7 +18,10 @@ const SQLITE_BUSY_TIMEOUT_MS = 10_000;
  * Builds MikroORM options for the configured database.
  * SQLite runs in WAL mode with a busy timeout so the api and workers can share one file.
  */
-export async function ormOptions(config: Pick<Config, 'database'>, debug = false): Promise<Options> {
+export async function ormOptions(
+  config: Pick<Config, 'database'>,
+  debug = false,
+): Promise<Options> {
   const common: Partial<Options> = {
     entities: ENTITIES,
     metadataProvider: ReflectMetadataProvider,
@@ -41,7 +44,9 @@ export async function ormOptions(config: Pick<Config, 'database'>, debug = false
     onCreateConnection: async (connection: {
       executeQuery: (q: CompiledQuery) => Promise<unknown>;
     }) => {
-      await connection.executeQuery(CompiledQuery.raw(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`));
+      await connection.executeQuery(
+        CompiledQuery.raw(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`),
+      );
       await connection.executeQuery(CompiledQuery.raw('pragma journal_mode = WAL'));
       await connection.executeQuery(CompiledQuery.raw('pragma synchronous = NORMAL'));
       await connection.executeQuery(CompiledQuery.raw('pragma foreign_keys = ON'));
@@ -60,10 +65,12 @@ export async function initOrm(config: Pick<Config, 'database'>, debug = false): 
   const em = orm.em.fork();
   const existing = await em.findOne(Tenant, DEFAULT_TENANT_ID);
   if (!existing) {
-    await em.getConnection().execute(
-      `insert into tenants (id, name, created_at) values (?, ?, ?) on conflict (id) do nothing`,
-      [DEFAULT_TENANT_ID, 'Default', new Date()],
-    );
+    await em
+      .getConnection()
+      .execute(
+        `insert into tenants (id, name, created_at) values (?, ?, ?) on conflict (id) do nothing`,
+        [DEFAULT_TENANT_ID, 'Default', new Date()],
+      );
   }
   return orm;
 }

@@ -23,7 +23,10 @@ export function createFormatError(logger: Logger) {
         message: original.message,
         path: formatted.path,
         locations: formatted.locations,
-        extensions: { code: original.code, ...(original.reason ? { reason: original.reason } : {}) },
+        extensions: {
+          code: original.code,
+          ...(original.reason ? { reason: original.reason } : {}),
+        },
       };
     }
     const status = (original as HttpStatusError | undefined)?.status;
@@ -38,7 +41,8 @@ export function createFormatError(logger: Logger) {
     if (code && code !== 'INTERNAL_SERVER_ERROR') return withoutStack(formatted);
     logger.error({ err: original }, 'unexpected GraphQL error');
     return {
-      message: 'Internal server error. The problem has been logged; try again or contact the operator.',
+      message:
+        'Internal server error. The problem has been logged; try again or contact the operator.',
       path: formatted.path,
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };

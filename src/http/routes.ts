@@ -11,7 +11,12 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import { AppError, BadInputError } from '../errors.js';
-import { EXPORT_FILE_TYPES, exportFilename, renderExport, type ExportFormat } from '../exports/index.js';
+import {
+  EXPORT_FILE_TYPES,
+  exportFilename,
+  renderExport,
+  type ExportFormat,
+} from '../exports/index.js';
 import type { JobService } from '../services/job.service.js';
 import { describeSttConfig } from '../stt/speechkit/index.js';
 
@@ -30,10 +35,14 @@ export interface RouteDeps {
 /** Sends an error as `{ error: { code, message } }` with its HTTP status. */
 export function sendError(res: Response, err: unknown): void {
   if (err instanceof AppError) {
-    res.status(err.httpStatus).json({ error: { code: err.code, reason: err.reason, message: err.message } });
+    res
+      .status(err.httpStatus)
+      .json({ error: { code: err.code, reason: err.reason, message: err.message } });
     return;
   }
-  res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error.' } });
+  res
+    .status(500)
+    .json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error.' } });
 }
 
 /** Builds the `/api/v1` router. */
@@ -43,7 +52,12 @@ export function createApiRouter(deps: RouteDeps): Router {
   router.get('/jobs/:id/export/:format', async (req, res) => {
     try {
       const format = FORMATS[String(req.params.format).toLowerCase()];
-      if (!format) throw new BadInputError('Unknown export format: use txt, srt, vtt or json.', 'INVALID_FORMAT');
+      if (!format) {
+        throw new BadInputError(
+          'Unknown export format: use txt, srt, vtt or json.',
+          'INVALID_FORMAT',
+        );
+      }
       const em = deps.orm.em.fork();
       const doc = await deps.jobs.exportDocument(em, deps.tenantOf(req), String(req.params.id));
       const body = renderExport(doc, format);
@@ -71,9 +85,15 @@ export async function checkHealth(deps: Pick<RouteDeps, 'config' | 'orm' | 'redi
     try {
       const detail = await Promise.race([
         fn(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2000).unref()),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('timed out after 2 s')), 2000).unref(),
+        ),
       ]);
-      return { ok: true, latencyMs: Date.now() - started, ...(detail && typeof detail === 'object' ? detail : {}) };
+      return {
+        ok: true,
+        latencyMs: Date.now() - started,
+        ...(detail && typeof detail === 'object' ? detail : {}),
+      };
     } catch (err) {
       return { ok: false, latencyMs: Date.now() - started, error: (err as Error).message };
     }

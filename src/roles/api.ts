@@ -40,11 +40,16 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   const server = http.createServer(app);
   const tenantOf = () => DEFAULT_TENANT_ID;
 
-  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: WS_MAX_PAYLOAD_BYTES });
+  const wsServer = new WebSocketServer({
+    server,
+    path: '/graphql',
+    maxPayload: WS_MAX_PAYLOAD_BYTES,
+  });
   const wsCleanup = useServer<Record<string, unknown>, { gqlContext?: GraphQLContext }>(
     {
       schema,
-      context: () => createContext({ em: orm.em.fork(), tenantId: DEFAULT_TENANT_ID, jobs, events }),
+      context: () =>
+        createContext({ em: orm.em.fork(), tenantId: DEFAULT_TENANT_ID, jobs, events }),
     },
     wsServer,
   );
@@ -75,10 +80,14 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   app.use('/api/v1', createApiRouter({ config, orm, redis: res.redis, jobs, tenantOf }));
   app.use(
     '/graphql',
-    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1, maxFieldSize: 1024 * 1024 }),
+    graphqlUploadExpress({
+      maxFileSize: config.maxUploadBytes,
+      maxFiles: 1,
+      maxFieldSize: 1024 * 1024,
+    }),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
+      context: async () =>
         createContext({ em: orm.em.fork(), tenantId: tenantOf(), jobs, events: res.events }),
     }),
   );

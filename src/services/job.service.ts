@@ -25,7 +25,7 @@ import { enqueueTranscription, type TranscriptionQueueData } from '../jobs/queue
 import { probeMedia } from '../media/index.js';
 import { SPEECHKIT_MAX_AUDIO_SECONDS } from '../media/opus-budget.js';
 import type { Storage } from '../storage/storage.js';
-import { sanitizeFilename } from './filename.js';
+import { sanitizeFilename, stripUnsafeChars } from './filename.js';
 import { publishJobState } from './progress.js';
 
 /** Options as a client may send them; missing fields take defaults. */
@@ -62,9 +62,14 @@ const CANONICAL_LANGUAGE = new Map<string, string>(
 export function normalizeOptions(input: JobOptionsInput | null | undefined): JobOptions {
   const requested = input?.languages ?? DEFAULT_LANGUAGES;
   if (requested.length === 0) {
-    throw new BadInputError('languages must not be empty: use ["kk-KZ","ru-RU"], one of them, or ["auto"].', 'INVALID_LANGUAGE');
+    throw new BadInputError(
+      'languages must not be empty: use ["kk-KZ","ru-RU"], one of them, or ["auto"].',
+      'INVALID_LANGUAGE',
+    );
   }
-  const languages = [...new Set(requested.map((l) => CANONICAL_LANGUAGE.get(l.trim().toLowerCase()) ?? l))];
+  const languages = [
+    ...new Set(requested.map((l) => CANONICAL_LANGUAGE.get(l.trim().toLowerCase()) ?? l)),
+  ];
   const unknown = languages.filter((l) => !CANONICAL_LANGUAGE.has(l.toLowerCase()));
   if (unknown.length > 0) {
     throw new BadInputError(
@@ -73,7 +78,10 @@ export function normalizeOptions(input: JobOptionsInput | null | undefined): Job
     );
   }
   if (languages.includes('auto') && languages.length > 1) {
-    throw new BadInputError('"auto" cannot be combined with other languages: send ["auto"] alone.', 'INVALID_LANGUAGE');
+    throw new BadInputError(
+      '"auto" cannot be combined with other languages: send ["auto"] alone.',
+      'INVALID_LANGUAGE',
+    );
   }
   return {
     languages,
@@ -90,12 +98,16 @@ export interface JobPage {
   totalCount: number;
 }
 
-const encodeCursor = (job: Job) => Buffer.from(`${job.createdAt.toISOString()}|${job.id}`).toString('base64url');
+const encodeCursor = (job: Job) =>
+  Buffer.from(`${job.createdAt.toISOString()}|${job.id}`).toString('base64url');
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
   if (!id || Number.isNaN(createdAt.getTime())) {
-    throw new BadInputError('The "after" cursor is not valid: pass an endCursor from a previous page.', 'INVALID_CURSOR');
+    throw new BadInputError(
+      'The "after" cursor is not valid: pass an endCursor from a previous page.',
+      'INVALID_CURSOR',
+    );
   }
   return { createdAt, id };
 }
@@ -127,7 +139,12 @@ export class JobService {
     }
     const id = randomUUID();
     try {
-      const sizeBytes = await storage.writeStream(id, SOURCE_NAME, upload.stream, config.maxUploadBytes);
+      const sizeBytes = await storage.writeStream(
+        id,
+        SOURCE_NAME,
+        upload.stream,
+        config.maxUploadBytes,
+      );
       const info = await probeMedia(storage.jobFile(id, SOURCE_NAME));
       if (info.durationSeconds > config.maxDurationSeconds) {
         throw new BadInputError(
@@ -171,7 +188,10 @@ export class JobService {
         this.deps.logger.error({ err, jobId: id }, 'could not enqueue job');
         await em.nativeDelete(Job, { id });
         em.clear();
-        throw new AppError('SERVICE_UNAVAILABLE', 'The job queue is unavailable right now; nothing was stored. Try again in a minute.');
+        throw new AppError(
+          'SERVICE_UNAVAILABLE',
+          'The job queue is unavailable right now; nothing was stored. Try again in a minute.',
+        );
       }
       return job;
     } catch (err) {
@@ -204,16 +224,25 @@ export class JobService {
   ): Promise<JobPage> {
     const first = args.first ?? 20;
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-      throw new BadInputError(`"first" must be between 1 and ${MAX_PAGE_SIZE}.`, 'INVALID_PAGE_SIZE');
+      throw new BadInputError(
+        `"first" must be between 1 and ${MAX_PAGE_SIZE}.`,
+        'INVALID_PAGE_SIZE',
+      );
     }
     const base: Record<string, unknown> = { tenant: tenantId };
     if (args.status) base.status = args.status;
     const where: Record<string, unknown> = { ...base };
     if (args.after) {
       const c = decodeCursor(args.after);
-      where.$or = [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }];
+      where.$or = [
+        { createdAt: { $lt: c.createdAt } },
+        { createdAt: c.createdAt, id: { $lt: c.id } },
+      ];
     }
-    const rows = await em.find(Job, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1 });
+    const rows = await em.find(Job, where, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: first + 1,
+    });
     const totalCount = await em.count(Job, base);
     return { jobs: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
   }
@@ -228,13 +257,20 @@ export class JobService {
    * @param label 1..100 characters after trimming; control characters removed.
    * @throws NotFoundError, BadInputError (empty or too long label).
    */
-  async renameSpeaker(em: EntityManager, tenantId: string, speakerId: string, label: string): Promise<Speaker> {
-    // eslint-disable-next-line no-control-regex
-    const clean = label.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '').trim();
+  async renameSpeaker(
+    em: EntityManager,
+    tenantId: string,
+    speakerId: string,
+    label: string,
+  ): Promise<Speaker> {
+    const clean = stripUnsafeChars(label).trim();
     if (clean.length === 0 || [...clean].length > 100) {
       throw new BadInputError('A speaker name must be 1 to 100 characters long.', 'INVALID_LABEL');
     }
-    const speaker = await em.findOne(Speaker, { id: speakerId, transcript: { job: { tenant: tenantId } } });
+    const speaker = await em.findOne(Speaker, {
+      id: speakerId,
+      transcript: { job: { tenant: tenantId } },
+    });
     if (!speaker) throw new NotFoundError('Speaker', speakerId);
     speaker.label = clean;
     await em.flush();
@@ -249,7 +285,11 @@ export class JobService {
   async cancel(em: EntityManager, tenantId: string, id: string): Promise<Job> {
     const job = await this.get(em, tenantId, id);
     if (isTerminal(job.status)) {
-      throw new AppError('CONFLICT', `The job is already ${job.status}; only unfinished jobs can be cancelled. Use deleteJob to remove it.`, 'JOB_FINISHED');
+      throw new AppError(
+        'CONFLICT',
+        `The job is already ${job.status}; only unfinished jobs can be cancelled. Use deleteJob to remove it.`,
+        'JOB_FINISHED',
+      );
     }
     job.status = JobStatus.CANCELLED;
     job.completedAt = new Date();
@@ -277,26 +317,51 @@ export class JobService {
   }
 
   /** Loads everything an export needs. @throws NotFoundError when the job has no transcript yet. */
-  async exportDocument(em: EntityManager, tenantId: string, jobId: string): Promise<ExportDocument> {
+  async exportDocument(
+    em: EntityManager,
+    tenantId: string,
+    jobId: string,
+  ): Promise<ExportDocument> {
     const job = await this.get(em, tenantId, jobId);
     const transcript = await em.findOne(Transcript, { job: job.id });
     if (!transcript) {
-      throw new AppError('NOT_FOUND', `Job "${jobId}" has no transcript (status ${job.status}). Exports are available once it is COMPLETED.`, 'NO_TRANSCRIPT');
+      throw new AppError(
+        'NOT_FOUND',
+        `Job "${jobId}" has no transcript (status ${job.status}). Exports are available once it is COMPLETED.`,
+        'NO_TRANSCRIPT',
+      );
     }
     return this.buildExportDocument(em, job, transcript);
   }
 
   /** Builds the export document of a loaded transcript. */
-  async buildExportDocument(em: EntityManager, job: Job, transcript: Transcript): Promise<ExportDocument> {
-    const speakers = await em.find(Speaker, { transcript: transcript.id }, { orderBy: { ordinal: 'asc' } });
-    const segments = await em.find(Segment, { transcript: transcript.id }, { orderBy: { index: 'asc' }, populate: ['words'] });
+  async buildExportDocument(
+    em: EntityManager,
+    job: Job,
+    transcript: Transcript,
+  ): Promise<ExportDocument> {
+    const speakers = await em.find(
+      Speaker,
+      { transcript: transcript.id },
+      { orderBy: { ordinal: 'asc' } },
+    );
+    const segments = await em.find(
+      Segment,
+      { transcript: transcript.id },
+      { orderBy: { index: 'asc' }, populate: ['words'] },
+    );
     const byId = new Map(speakers.map((s) => [s.id, s]));
     return {
       jobId: job.id,
       filename: job.filename,
       durationSeconds: job.durationSeconds ?? null,
       languages: transcript.languages,
-      speakers: speakers.map((s) => ({ tag: s.tag, label: s.label, speakingSeconds: s.speakingSeconds, segmentCount: s.segmentCount })),
+      speakers: speakers.map((s) => ({
+        tag: s.tag,
+        label: s.label,
+        speakingSeconds: s.speakingSeconds,
+        segmentCount: s.segmentCount,
+      })),
       segments: segments.map((seg) => {
         const sp = byId.get(seg.speaker.id)!;
         return {
@@ -322,7 +387,11 @@ export class JobService {
    * @returns ids of jobs expired in this run.
    */
   async expireDue(em: EntityManager, now = new Date()): Promise<string[]> {
-    const due = await em.find(Job, { expiresAt: { $lte: now }, status: { $ne: JobStatus.EXPIRED } }, { limit: 500 });
+    const due = await em.find(
+      Job,
+      { expiresAt: { $lte: now }, status: { $ne: JobStatus.EXPIRED } },
+      { limit: 500 },
+    );
     const expired: string[] = [];
     for (const job of due) {
       const wasRunning = !isTerminal(job.status);
@@ -345,7 +414,9 @@ export class JobService {
   private async removeOrphanDirs(em: EntityManager, now: Date): Promise<void> {
     const dirs = await this.deps.storage.listJobDirs();
     if (dirs.length === 0) return;
-    const known = new Set((await em.find(Job, { id: { $in: dirs } }, { fields: ['id'] })).map((j) => j.id));
+    const known = new Set(
+      (await em.find(Job, { id: { $in: dirs } }, { fields: ['id'] })).map((j) => j.id),
+    );
     const fs = await import('node:fs/promises');
     for (const dir of dirs) {
       if (known.has(dir)) continue;
@@ -365,5 +436,7 @@ export function formatDuration(seconds: number): string {
   if (s < 60) return `${s} s`;
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return h > 0
+    ? `${h} h ${String(m).padStart(2, '0')} min`
+    : `${m} min ${String(s % 60).padStart(2, '0')} s`;
 }

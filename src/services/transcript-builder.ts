@@ -64,7 +64,12 @@ export function buildTranscript(
   for (const s of segments) {
     let sp = speakers.get(s.speakerTag);
     if (!sp) {
-      sp = { tag: s.speakerTag, label: `Speaker ${speakers.size + 1}`, speakingSeconds: 0, segmentCount: 0 };
+      sp = {
+        tag: s.speakerTag,
+        label: `Speaker ${speakers.size + 1}`,
+        speakingSeconds: 0,
+        segmentCount: 0,
+      };
       speakers.set(s.speakerTag, sp);
     }
     sp.speakingSeconds = Math.round((sp.speakingSeconds + (s.end - s.start)) * 1000) / 1000;
@@ -73,7 +78,9 @@ export function buildTranscript(
 
   const languageTime = new Map<string, number>();
   for (const s of segments) {
-    if (s.language) languageTime.set(s.language, (languageTime.get(s.language) ?? 0) + s.end - s.start);
+    if (s.language) {
+      languageTime.set(s.language, (languageTime.get(s.language) ?? 0) + s.end - s.start);
+    }
   }
   const languages = [...languageTime.entries()].sort((a, b) => b[1] - a[1]).map(([l]) => l);
 

@@ -51,7 +51,9 @@ export async function resolveDiarization(
   if (requested !== Diarization.AUTO) return requested;
   if (channels < 2) return Diarization.SPEAKER_LABELING;
   if (durationSeconds * 2 > SPEECHKIT_MAX_AUDIO_SECONDS) return Diarization.SPEAKER_LABELING;
-  return (await channelsCarrySameSignal(sourcePath)) ? Diarization.SPEAKER_LABELING : Diarization.CHANNELS;
+  return (await channelsCarrySameSignal(sourcePath))
+    ? Diarization.SPEAKER_LABELING
+    : Diarization.CHANNELS;
 }
 
 /**
@@ -79,7 +81,11 @@ export async function runTranscription(
     if (!job.sttOperationId) {
       await transcode(job, deps, progress, signal);
       await ensureStillWanted(em, job);
-      await progress.report(PROGRESS.transcribeStart, JobStatus.TRANSCRIBING, 'Sending audio to SpeechKit');
+      await progress.report(
+        PROGRESS.transcribeStart,
+        JobStatus.TRANSCRIBING,
+        'Sending audio to SpeechKit',
+      );
       const operationId = await deps.stt.submit(
         {
           audioPath: deps.storage.jobFile(job.id, TRANSCODED_NAME),
@@ -96,17 +102,22 @@ export async function runTranscription(
       log.info({ operationId }, 'submitted to SpeechKit');
     } else {
       log.info({ operationId: job.sttOperationId }, 'resuming SpeechKit operation');
-      await progress.report(PROGRESS.transcribeStart, JobStatus.TRANSCRIBING, 'Resuming recognition');
+      await progress.report(
+        PROGRESS.transcribeStart,
+        JobStatus.TRANSCRIBING,
+        'Resuming recognition',
+      );
     }
 
-    const operationId = job.sttOperationId!;
+    const operationId = job.sttOperationId;
     const expectedSeconds = Math.max(10, (job.durationSeconds ?? 60) / 6); // ~10 s per audio minute
     const startedPolling = Date.now();
     await deps.stt.waitForCompletion(
       operationId,
       () => {
         const fraction = Math.min(0.95, (Date.now() - startedPolling) / 1000 / expectedSeconds);
-        const pct = PROGRESS.transcribeStart + fraction * (PROGRESS.transcribeEnd - PROGRESS.transcribeStart);
+        const pct =
+          PROGRESS.transcribeStart + fraction * (PROGRESS.transcribeEnd - PROGRESS.transcribeStart);
         void progress.report(pct, undefined, 'Recognising speech').catch(() => undefined);
       },
       signal,
@@ -127,7 +138,9 @@ export async function runTranscription(
     const jobErr =
       err instanceof JobError
         ? err
-        : new JobError('INTERNAL', 'Unexpected error while processing the recording.', true, { cause: err });
+        : new JobError('INTERNAL', 'Unexpected error while processing the recording.', true, {
+            cause: err,
+          });
     await progress.settle();
     if (jobErr.retryable && job.attempts < MAX_ATTEMPTS) {
       log.warn({ err, attempts: job.attempts }, 'retryable failure; the queue will retry');
@@ -139,9 +152,16 @@ export async function runTranscription(
   }
 }
 
-async function transcode(job: Job, deps: PipelineDeps, progress: ProgressReporter, signal: AbortSignal) {
+async function transcode(
+  job: Job,
+  deps: PipelineDeps,
+  progress: ProgressReporter,
+  signal: AbortSignal,
+) {
   const source = deps.storage.jobFile(job.id, job.storedName);
-  if (!fs.existsSync(source)) throw new JobError('SOURCE_MISSING', 'The uploaded file is no longer stored.');
+  if (!fs.existsSync(source)) {
+    throw new JobError('SOURCE_MISSING', 'The uploaded file is no longer stored.');
+  }
   await progress.report(PROGRESS.transcodeStart, JobStatus.TRANSCODING, 'Transcoding audio');
   const duration = job.durationSeconds ?? 0;
   if (!job.diarizationApplied) {
@@ -163,7 +183,8 @@ async function transcode(job: Job, deps: PipelineDeps, progress: ProgressReporte
     durationSeconds: duration,
     signal,
     onProgress: (pct: number) => {
-      const p = PROGRESS.transcodeStart + (pct / 100) * (PROGRESS.transcodeEnd - PROGRESS.transcodeStart);
+      const p =
+        PROGRESS.transcodeStart + (pct / 100) * (PROGRESS.transcodeEnd - PROGRESS.transcodeStart);
       void progress.report(p, undefined, 'Transcoding audio').catch(() => undefined);
     },
   });
@@ -172,15 +193,18 @@ async function transcode(job: Job, deps: PipelineDeps, progress: ProgressReporte
 
 /** Throws JobGoneError when the job row was deleted or moved to a terminal status elsewhere. */
 async function ensureStillWanted(em: EntityManager, job: Job): Promise<void> {
-  const row = await em.getConnection().execute<{ status: string }[]>(
-    'select status from jobs where id = ?',
-    [job.id],
-  );
+  const row = await em
+    .getConnection()
+    .execute<{ status: string }[]>('select status from jobs where id = ?', [job.id]);
   if (row.length === 0 || isTerminal(row[0].status as JobStatus)) throw new JobGoneError();
 }
 
 /** Replaces the job's transcript with one built from `utterances`, in one transaction. */
-async function persistTranscript(em: EntityManager, job: Job, utterances: Parameters<typeof buildTranscript>[0]) {
+async function persistTranscript(
+  em: EntityManager,
+  job: Job,
+  utterances: Parameters<typeof buildTranscript>[0],
+) {
   const single = job.options.languages.length === 1 && job.options.languages[0] !== 'auto';
   const built = buildTranscript(utterances, single ? job.options.languages[0] : null);
   await em.transactional(async (tx) => {
@@ -230,5 +254,10 @@ async function markFailed(em: EntityManager, job: Job, err: JobError, events: Jo
   job.errorMessage = err.message;
   job.completedAt = new Date();
   await em.flush();
-  events.publishProgress({ jobId: job.id, status: job.status, progress: job.progress, message: err.message });
+  events.publishProgress({
+    jobId: job.id,
+    status: job.status,
+    progress: job.progress,
+    message: err.message,
+  });
 }

@@ -6,7 +6,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES_DIR, manifest, startTestApp, waitForStatus, type TestApp } from '../helpers/harness.js';
+import {
+  FIXTURES_DIR,
+  manifest,
+  startTestApp,
+  waitForStatus,
+  type TestApp,
+} from '../helpers/harness.js';
 
 const PROGRESS_SUB = `subscription($id: ID!) { jobProgress(id: $id) { jobId status progress message job { id status progress } } }`;
 const TRANSCRIPT_QUERY = `query($id: ID!) { job(id: $id) {
@@ -52,7 +58,9 @@ function expectOrderedProgress(events: { status: string; progress: number }[]) {
   expect(events.length).toBeGreaterThanOrEqual(2);
   for (let i = 1; i < events.length; i++) {
     expect(events[i].progress).toBeGreaterThanOrEqual(events[i - 1].progress);
-    expect(order.indexOf(events[i].status)).toBeGreaterThanOrEqual(order.indexOf(events[i - 1].status));
+    expect(order.indexOf(events[i].status)).toBeGreaterThanOrEqual(
+      order.indexOf(events[i - 1].status),
+    );
   }
   expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', progress: 100 });
 }
@@ -62,7 +70,9 @@ test('mono two-speaker Kazakh/Russian dialogue: speaker labelling, texts and tim
   const { job, events } = await uploadAndFollow(path.join(FIXTURES_DIR, m.file));
   expect(job.channels).toBe(1);
   expectOrderedProgress(events);
-  expect(events.map((e) => e.status)).toEqual(expect.arrayContaining(['TRANSCODING', 'TRANSCRIBING', 'COMPLETED']));
+  expect(events.map((e) => e.status)).toEqual(
+    expect.arrayContaining(['TRANSCODING', 'TRANSCRIBING', 'COMPLETED']),
+  );
 
   const r = await t.gql(TRANSCRIPT_QUERY, { id: job.id });
   const tr = r.data.job.transcript;
@@ -91,7 +101,10 @@ test('mono two-speaker Kazakh/Russian dialogue: speaker labelling, texts and tim
   const submits = t.double.requests.filter((q) => q.path.startsWith('/stt/v3/recognizeFileAsync'));
   const body = submits.at(-1)!.body as any;
   expect(body.speakerLabeling?.speakerLabeling).toBe('SPEAKER_LABELING_ENABLED');
-  expect(body.recognitionModel.languageRestriction).toEqual({ restrictionType: 'WHITELIST', languageCode: ['kk-KZ', 'ru-RU'] });
+  expect(body.recognitionModel.languageRestriction).toEqual({
+    restrictionType: 'WHITELIST',
+    languageCode: ['kk-KZ', 'ru-RU'],
+  });
   expect(body.recognitionModel.audioFormat.containerAudio.containerAudioType).toBe('OGG_OPUS');
 
   // Transcoded audio is removed after success; the original stays until expiry.
@@ -112,13 +125,26 @@ test('stereo call recording: AUTO splits speakers by channel', async () => {
     expect(segs[i].speaker.tag).toBe(String(u.channel));
     expect(Math.abs(segs[i].start - u.startMs / 1000)).toBeLessThan(TIME_TOLERANCE_S);
   });
-  const body = t.double.requests.filter((q) => q.path.startsWith('/stt/v3/recognizeFileAsync')).at(-1)!.body as any;
-  expect(body.speakerLabeling?.speakerLabeling ?? 'SPEAKER_LABELING_DISABLED').not.toBe('SPEAKER_LABELING_ENABLED');
+  const body = t.double.requests
+    .filter((q) => q.path.startsWith('/stt/v3/recognizeFileAsync'))
+    .at(-1)!.body as any;
+  expect(body.speakerLabeling?.speakerLabeling ?? 'SPEAKER_LABELING_DISABLED').not.toBe(
+    'SPEAKER_LABELING_ENABLED',
+  );
 });
 
 test('"stereo" file carrying the same signal twice is transcribed as a mono mix with speaker labelling', async () => {
   const fake = path.join(tmp, 'fake-stereo.wav');
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(FIXTURES_DIR, 'dialogue-mono.ogg'), '-ac', '2', fake]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    path.join(FIXTURES_DIR, 'dialogue-mono.ogg'),
+    '-ac',
+    '2',
+    fake,
+  ]);
   const { job } = await uploadAndFollow(fake);
   expect(job.channels).toBe(2);
   const r = (await t.gql(TRANSCRIPT_QUERY, { id: job.id })).data.job;
@@ -130,19 +156,29 @@ test('"stereo" file carrying the same signal twice is transcribed as a mono mix 
 test('rename a speaker: the new name is in every export and in the downloads; SRT/VTT parse with ffmpeg', async () => {
   const m = manifest('dialogue-mono.ogg');
   const kazakhName = 'Қазақ тілі — диалог.ogg';
-  const { job } = await uploadAndFollow(path.join(FIXTURES_DIR, m.file), { diarization: 'SPEAKER_LABELING' }, kazakhName);
+  const { job } = await uploadAndFollow(
+    path.join(FIXTURES_DIR, m.file),
+    { diarization: 'SPEAKER_LABELING' },
+    kazakhName,
+  );
   expect(job.filename).toBe(kazakhName);
   const tr = (await t.gql(TRANSCRIPT_QUERY, { id: job.id })).data.job.transcript;
   const first = tr.speakers.find((s: any) => s.label === 'Speaker 1');
   const newName = 'Айгүл Серікқызы';
-  const renamed = await t.gql(`mutation($id: ID!, $label: String!) { renameSpeaker(id: $id, label: $label) { id label } }`, {
-    id: first.id,
-    label: `  ${newName} `,
-  });
+  const renamed = await t.gql(
+    `mutation($id: ID!, $label: String!) { renameSpeaker(id: $id, label: $label) { id label } }`,
+    {
+      id: first.id,
+      label: `  ${newName} `,
+    },
+  );
   expect(renamed.data.renameSpeaker.label).toBe(newName);
 
-  const exportsQ = await t.gql(`query($id: ID!) { job(id: $id) { transcript {
-      txt: export(format: TXT) srt: export(format: SRT) vtt: export(format: VTT) json: export(format: JSON) } } }`, { id: job.id });
+  const exportsQ = await t.gql(
+    `query($id: ID!) { job(id: $id) { transcript {
+      txt: export(format: TXT) srt: export(format: SRT) vtt: export(format: VTT) json: export(format: JSON) } } }`,
+    { id: job.id },
+  );
   const ex = exportsQ.data.job.transcript;
   for (const f of ['txt', 'srt', 'vtt', 'json']) expect(ex[f]).toContain(newName);
   expect(ex.srt).toMatch(/^1\r?\n\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}/);
@@ -151,7 +187,10 @@ test('rename a speaker: the new name is in every export and in the downloads; SR
   const parsed = JSON.parse(ex.json);
   expect(parsed.segments).toHaveLength(m.utterances.length);
 
-  for (const [format, ext] of [['srt', 'srt'], ['vtt', 'vtt']] as const) {
+  for (const [format, ext] of [
+    ['srt', 'srt'],
+    ['vtt', 'vtt'],
+  ] as const) {
     const res = await fetch(`${t.url}/api/v1/jobs/${job.id}/export/${format}`);
     expect(res.status).toBe(200);
     const cd = res.headers.get('content-disposition')!;
@@ -161,7 +200,9 @@ test('rename a speaker: the new name is in every export and in the downloads; SR
     const file = path.join(tmp, `dl.${ext}`);
     fs.writeFileSync(file, text);
     // A real subtitle parser must accept it and keep every cue.
-    const out = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'srt', '-'], { encoding: 'utf8' });
+    const out = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'srt', '-'], {
+      encoding: 'utf8',
+    });
     expect(out.match(/-->/g)?.length).toBeGreaterThanOrEqual(m.utterances.length);
     // SRT carries the name in the cue text; VTT as a voice tag (which ffmpeg drops when converting).
     if (format === 'srt') expect(out).toContain(`${newName}: `);
@@ -173,9 +214,13 @@ test('rename a speaker: the new name is in every export and in the downloads; SR
   const json = await fetch(`${t.url}/api/v1/jobs/${job.id}/export/json`);
   expect(((await json.json()) as any).speakers.map((s: any) => s.label)).toContain(newName);
   expect((await fetch(`${t.url}/api/v1/jobs/${job.id}/export/docx`)).status).toBe(400);
-  expect((await fetch(`${t.url}/api/v1/jobs/00000000-0000-0000-0000-000000000000/export/srt`)).status).toBe(404);
+  expect(
+    (await fetch(`${t.url}/api/v1/jobs/00000000-0000-0000-0000-000000000000/export/srt`)).status,
+  ).toBe(404);
 
-  const empty = await t.gql(`mutation($id: ID!) { renameSpeaker(id: $id, label: "   ") { id } }`, { id: first.id });
+  const empty = await t.gql(`mutation($id: ID!) { renameSpeaker(id: $id, label: "   ") { id } }`, {
+    id: first.id,
+  });
   expect(empty.errors[0].extensions.code).toBe('BAD_USER_INPUT');
   const missing = await t.gql(`mutation { renameSpeaker(id: "nope", label: "X") { id } }`);
   expect(missing.errors[0].extensions.code).toBe('NOT_FOUND');
@@ -186,19 +231,31 @@ test('a subscriber that joins after completion gets the final state at once, the
   const late = t.subscribe(PROGRESS_SUB, { id: job.id });
   await late.done;
   expect(late.events.map((e) => e.data.jobProgress.status)).toEqual(['COMPLETED']);
-  expect(late.events[0].data.jobProgress.job).toEqual({ id: job.id, status: 'COMPLETED', progress: 100 });
+  expect(late.events[0].data.jobProgress.job).toEqual({
+    id: job.id,
+    status: 'COMPLETED',
+    progress: 100,
+  });
 });
 
 test('jobs connection pages newest first and filters by status', async () => {
-  const all = await t.gql(`{ jobs(first: 2) { totalCount edges { cursor node { id createdAt } } pageInfo { hasNextPage endCursor } } }`);
+  const all = await t.gql(
+    `{ jobs(first: 2) { totalCount edges { cursor node { id createdAt } } pageInfo { hasNextPage endCursor } } }`,
+  );
   const c = all.data.jobs;
   expect(c.totalCount).toBeGreaterThanOrEqual(4);
   expect(c.edges).toHaveLength(2);
   expect(c.pageInfo.hasNextPage).toBe(true);
-  const next = await t.gql(`query($after: String) { jobs(first: 100, after: $after) { edges { node { id } } pageInfo { hasNextPage } } }`, {
-    after: c.pageInfo.endCursor,
-  });
-  const seen = [...c.edges.map((e: any) => e.node.id), ...next.data.jobs.edges.map((e: any) => e.node.id)];
+  const next = await t.gql(
+    `query($after: String) { jobs(first: 100, after: $after) { edges { node { id } } pageInfo { hasNextPage } } }`,
+    {
+      after: c.pageInfo.endCursor,
+    },
+  );
+  const seen = [
+    ...c.edges.map((e: any) => e.node.id),
+    ...next.data.jobs.edges.map((e: any) => e.node.id),
+  ];
   expect(new Set(seen).size).toBe(seen.length);
   expect(seen.length).toBe(c.totalCount);
   const completed = await t.gql(`{ jobs(first: 100, status: COMPLETED) { totalCount } }`);
@@ -215,11 +272,15 @@ test('deleteJob removes the job, transcript and files at once', async () => {
   const del = await t.gql(`mutation($id: ID!) { deleteJob(id: $id) }`, { id: job.id });
   expect(del.data.deleteJob).toBe(true);
   expect(t.jobDirs()).not.toContain(job.id);
-  expect((await t.gql(`query($id: ID!) { job(id: $id) { id } }`, { id: job.id })).data.job).toBeNull();
+  expect(
+    (await t.gql(`query($id: ID!) { job(id: $id) { id } }`, { id: job.id })).data.job,
+  ).toBeNull();
   const again = await t.gql(`mutation($id: ID!) { deleteJob(id: $id) }`, { id: job.id });
   expect(again.errors[0].extensions.code).toBe('NOT_FOUND');
   const em = t.app.resources.orm.em.fork();
-  const [{ n }] = await em.getConnection().execute(`select count(*) as n from transcripts t where t.job_id = ?`, [job.id]);
+  const [{ n }] = await em
+    .getConnection()
+    .execute(`select count(*) as n from transcripts t where t.job_id = ?`, [job.id]);
   expect(Number(n)).toBe(0);
 });
 
@@ -236,5 +297,11 @@ test('health reports database, Redis, ffmpeg and STT configuration', async () =>
   const res = await fetch(`${t.url}/api/v1/health`);
   expect(res.status).toBe(200);
   const h = await res.json();
-  expect(h).toMatchObject({ status: 'ok', database: { ok: true }, redis: { ok: true }, ffmpeg: { ok: true }, stt: { ok: true } });
+  expect(h).toMatchObject({
+    status: 'ok',
+    database: { ok: true },
+    redis: { ok: true },
+    ffmpeg: { ok: true },
+    stt: { ok: true },
+  });
 });

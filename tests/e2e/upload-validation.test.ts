@@ -30,7 +30,10 @@ afterAll(async () => {
 });
 
 async function jobRows(): Promise<number> {
-  const [{ n }] = await t.app.resources.orm.em.fork().getConnection().execute('select count(*) as n from jobs');
+  const [{ n }] = await t.app.resources.orm.em
+    .fork()
+    .getConnection()
+    .execute('select count(*) as n from jobs');
   return Number(n);
 }
 
@@ -45,19 +48,29 @@ async function expectRejected(file: string, code: string, message: RegExp, reaso
   expect(await jobRows()).toBe(before);
 }
 
-test.each(['wav', 'mp3', 'flac', 'ogg', 'm4a', 'webm'])('accepts %s and reports what ffprobe saw', async (ext) => {
-  const file = path.join(tmp, `clip.${ext}`);
-  ffmpeg('-i', SOURCE, '-t', '5', file);
-  const r = await t.upload(file);
-  expect(r.errors).toBeUndefined();
-  const job = r.data.uploadAudio;
-  expect(job).toMatchObject({ status: 'QUEUED', progress: 0, filename: `clip.${ext}`, channels: 1 });
-  expect(job.sizeBytes).toBe(fs.statSync(file).size);
-  expect(job.durationSeconds).toBeGreaterThan(4.5);
-  expect(job.durationSeconds).toBeLessThan(5.5);
-  expect(new Date(job.expiresAt).getTime() - new Date(job.createdAt).getTime()).toBe(24 * 3600_000);
-  await t.gql(`mutation($id: ID!) { deleteJob(id: $id) }`, { id: job.id });
-});
+test.each(['wav', 'mp3', 'flac', 'ogg', 'm4a', 'webm'])(
+  'accepts %s and reports what ffprobe saw',
+  async (ext) => {
+    const file = path.join(tmp, `clip.${ext}`);
+    ffmpeg('-i', SOURCE, '-t', '5', file);
+    const r = await t.upload(file);
+    expect(r.errors).toBeUndefined();
+    const job = r.data.uploadAudio;
+    expect(job).toMatchObject({
+      status: 'QUEUED',
+      progress: 0,
+      filename: `clip.${ext}`,
+      channels: 1,
+    });
+    expect(job.sizeBytes).toBe(fs.statSync(file).size);
+    expect(job.durationSeconds).toBeGreaterThan(4.5);
+    expect(job.durationSeconds).toBeLessThan(5.5);
+    expect(new Date(job.expiresAt).getTime() - new Date(job.createdAt).getTime()).toBe(
+      24 * 3600_000,
+    );
+    await t.gql(`mutation($id: ID!) { deleteJob(id: $id) }`, { id: job.id });
+  },
+);
 
 test('empty file', async () => {
   const file = path.join(tmp, 'empty.wav');
@@ -70,7 +83,19 @@ test('not audio: a text file and a PNG image', async () => {
   fs.writeFileSync(txt, 'Бұл аудио емес. This is not audio.\n'.repeat(50));
   await expectRejected(txt, 'BAD_USER_INPUT', /audio/i);
   const png = path.join(tmp, 'picture.wav');
-  ffmpeg('-f', 'lavfi', '-i', 'color=c=red:s=32x32', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', png);
+  ffmpeg(
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=red:s=32x32',
+    '-frames:v',
+    '1',
+    '-f',
+    'image2',
+    '-c:v',
+    'png',
+    png,
+  );
   await expectRejected(png, 'BAD_USER_INPUT', /audio/i);
 });
 
@@ -100,7 +125,10 @@ test('an HLS playlist disguised as .wav is refused, not read', async () => {
   const target = path.join(tmp, 'secret.wav');
   ffmpeg('-i', SOURCE, '-t', '2', target);
   const playlist = path.join(tmp, 'steal.wav');
-  fs.writeFileSync(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n${target}\n#EXT-X-ENDLIST\n`);
+  fs.writeFileSync(
+    playlist,
+    `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n${target}\n#EXT-X-ENDLIST\n`,
+  );
   await expectRejected(playlist, 'BAD_USER_INPUT', /audio/i);
 });
 
@@ -123,7 +151,13 @@ test('bad options: unknown language, auto mixed with others, CHANNELS on mono', 
 test('multipart upload without the CSRF preflight header is refused', async () => {
   const dirsBefore = t.jobDirs().length;
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: 'mutation($f: Upload!) { uploadAudio(file: $f) { id } }', variables: { f: null } }));
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: 'mutation($f: Upload!) { uploadAudio(file: $f) { id } }',
+      variables: { f: null },
+    }),
+  );
   form.append('map', JSON.stringify({ 0: ['variables.f'] }));
   form.append('0', await fs.openAsBlob(SOURCE), 'x.ogg');
   const res = await fetch(`${t.url}/graphql`, { method: 'POST', body: form });

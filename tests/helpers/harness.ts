@@ -18,7 +18,10 @@ import { createSpeechKitProvider } from '../../src/stt/speechkit/index.js';
 import { startSpeechKitDouble, type SpeechKitDouble } from '../speechkit-double/index.js';
 import { loadManifests, type FixtureManifest } from '../speechkit-double/manifest.js';
 
-export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audio');
+export const FIXTURES_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../fixtures/audio',
+);
 export const TEST_API_KEY = 'test-api-key';
 
 /** Redis database used by the tests (flushed before each app start), away from real data. */
@@ -39,7 +42,11 @@ export interface TestApp {
   wsUrl: string;
   dataDir: string;
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
-  upload(filePath: string, options?: Record<string, unknown> | null, filename?: string): Promise<GqlResult>;
+  upload(
+    filePath: string,
+    options?: Record<string, unknown> | null,
+    filename?: string,
+  ): Promise<GqlResult>;
   subscribe(query: string, variables: Record<string, unknown>): Subscription;
   jobDirs(): string[];
   close(): Promise<void>;
@@ -65,7 +72,10 @@ export interface Subscription {
  * Starts the SpeechKit double and the app with test settings; `env` overrides configuration
  * variables (e.g. `{ MAX_UPLOAD_BYTES: '50000' }`).
  */
-export async function startTestApp(env: Record<string, string> = {}, opts: { pollsUntilDone?: number } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { pollsUntilDone?: number } = {},
+): Promise<TestApp> {
   const double = await startSpeechKitDouble({
     apiKey: TEST_API_KEY,
     manifests: loadManifests(FIXTURES_DIR),
@@ -129,7 +139,12 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { pol
   };
 
   const subscribe: TestApp['subscribe'] = (query, variables) => {
-    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const client = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+    });
     clients.push(client);
     const events: any[] = [];
     const errors: unknown[] = [];
@@ -176,13 +191,23 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { pol
 }
 
 /** Polls `job(id)` until it reaches one of `statuses` (or times out). */
-export async function waitForStatus(t: TestApp, id: string, statuses: string[], timeoutMs = 30_000): Promise<any> {
+export async function waitForStatus(
+  t: TestApp,
+  id: string,
+  statuses: string[],
+  timeoutMs = 30_000,
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const r = await t.gql(`query($id: ID!) { job(id: $id) { id status progress errorCode errorMessage } }`, { id });
+    const r = await t.gql(
+      `query($id: ID!) { job(id: $id) { id status progress errorCode errorMessage } }`,
+      { id },
+    );
     const job = r.data?.job;
     if (job && statuses.includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${job?.status} after ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      throw new Error(`job ${id} still ${job?.status} after ${timeoutMs} ms`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

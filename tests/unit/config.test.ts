@@ -33,11 +33,20 @@ test('PostgreSQL by URL, credentials and Kazakhstan-region hosts', () => {
 test('every invalid variable is named in one error', () => {
   let err: unknown;
   try {
-    loadConfig({ PORT: 'eighty', MAX_UPLOAD_BYTES: '-1', REDIS_URL: 'localhost', ROLES: 'web', YANDEX_API_KEY: 'a', YANDEX_IAM_TOKEN: 'b' });
+    loadConfig({
+      PORT: 'eighty',
+      MAX_UPLOAD_BYTES: '-1',
+      REDIS_URL: 'localhost',
+      ROLES: 'web',
+      YANDEX_API_KEY: 'a',
+      YANDEX_IAM_TOKEN: 'b',
+    });
   } catch (e) {
     err = e;
   }
   expect(err).toBeInstanceOf(ConfigError);
   const msg = (err as Error).message;
-  for (const name of ['PORT', 'MAX_UPLOAD_BYTES', 'REDIS_URL', 'ROLES', 'YANDEX_API_KEY']) expect(msg).toContain(name);
+  for (const name of ['PORT', 'MAX_UPLOAD_BYTES', 'REDIS_URL', 'ROLES', 'YANDEX_API_KEY']) {
+    expect(msg).toContain(name);
+  }
 });

@@ -1,7 +1,14 @@
 import { buildTranscript } from '../../src/services/transcript-builder.js';
 import type { Utterance } from '../../src/stt/types.js';
 
-const u = (channelTag: string, finalIndex: number, startMs: number, endMs: number, text: string, language?: string): Utterance => ({
+const u = (
+  channelTag: string,
+  finalIndex: number,
+  startMs: number,
+  endMs: number,
+  text: string,
+  language?: string,
+): Utterance => ({
   channelTag,
   finalIndex,
   startMs,

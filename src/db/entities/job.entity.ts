@@ -1,7 +1,15 @@
-import { Entity, Enum, Index, ManyToOne, OneToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import type { Opt, Rel } from '@mikro-orm/core';
+import {
+  Entity,
+  Enum,
+  Index,
+  ManyToOne,
+  OneToOne,
+  PrimaryKey,
+  Property,
+} from '@mikro-orm/decorators/legacy';
+import { OptionalProps, type Rel } from '@mikro-orm/core';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { JobStatus, type JobOptions } from '../../domain.js';
+import { Diarization, JobStatus, type JobOptions } from '../../domain.js';
 import { Tenant } from './tenant.entity.js';
 import { Transcript } from './transcript.entity.js';
 
@@ -14,6 +22,9 @@ import { Transcript } from './transcript.entity.js';
 @Index({ properties: ['tenant', 'createdAt'] })
 @Index({ properties: ['status', 'expiresAt'] })
 export class Job {
+  /** Properties with defaults, optional in `em.create`. */
+  [OptionalProps]?: 'status' | 'progress' | 'attempts' | 'createdAt' | 'updatedAt';
+
   @Field(() => ID)
   @PrimaryKey({ type: 'string', length: 36 })
   id!: string;
@@ -31,11 +42,11 @@ export class Job {
 
   @Field(() => JobStatus)
   @Enum({ items: () => JobStatus, type: 'string', length: 16 })
-  status: JobStatus & Opt = JobStatus.QUEUED;
+  status: JobStatus = JobStatus.QUEUED;
 
   @Field(() => Int, { description: 'Percent done, 0..100; never decreases.' })
   @Property({ type: 'integer' })
-  progress: number & Opt = 0;
+  progress = 0;
 
   @Field(() => Float, { nullable: true, description: 'Duration in seconds, from ffprobe.' })
   @Property({ type: 'double', nullable: true })
@@ -58,9 +69,12 @@ export class Job {
   options!: JobOptions;
 
   /** Diarization actually used (AUTO resolved), set when transcoding starts. */
-  @Field(() => String, { nullable: true, description: 'Diarization actually applied (AUTO resolved).' })
-  @Property({ type: 'string', nullable: true })
-  diarizationApplied?: string | null;
+  @Field(() => Diarization, {
+    nullable: true,
+    description: 'Diarization actually applied (AUTO resolved).',
+  })
+  @Enum({ items: () => Diarization, type: 'string', length: 24, nullable: true })
+  diarizationApplied?: Diarization | null;
 
   @Field(() => String, { nullable: true })
   @Property({ type: 'string', nullable: true })
@@ -72,7 +86,7 @@ export class Job {
 
   /** How many times a worker has started this job. */
   @Property({ type: 'integer' })
-  attempts: number & Opt = 0;
+  attempts = 0;
 
   /** SpeechKit operation id, saved right after submission so a retry never resubmits. */
   @Property({ type: 'string', nullable: true })
@@ -84,7 +98,7 @@ export class Job {
 
   @Field(() => Date)
   @Property({ type: 'datetime' })
-  createdAt: Date & Opt = new Date();
+  createdAt: Date = new Date();
 
   @Field(() => Date, { nullable: true })
   @Property({ type: 'datetime', nullable: true })
@@ -99,7 +113,7 @@ export class Job {
   expiresAt!: Date;
 
   @Property({ type: 'datetime', onUpdate: () => new Date() })
-  updatedAt: Date & Opt = new Date();
+  updatedAt: Date = new Date();
 
   @OneToOne(() => Transcript, (t) => t.job, { nullable: true })
   transcript?: Rel<Transcript> | null;

@@ -1,4 +1,15 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Repeater } from '@repeaterjs/repeater';
 import { Job, Transcript } from '../../db/entities/index.js';
@@ -96,7 +107,10 @@ export class JobProgressEventResolver {
  * Redis, never going backwards, ending after a terminal status.
  * @throws NotFoundError (before the first event) when the job does not exist for this tenant.
  */
-async function jobProgressStream(ctx: GraphQLContext, jobId: string): Promise<AsyncIterable<JobProgressPayload>> {
+async function jobProgressStream(
+  ctx: GraphQLContext,
+  jobId: string,
+): Promise<AsyncIterable<JobProgressPayload>> {
   const current = await ctx.jobs.get(ctx.em.fork(), ctx.tenantId, jobId);
   return new Repeater<JobProgressPayload>(async (push, stop) => {
     let last: JobProgressPayload | null = null;

@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { Reference } from '@mikro-orm/core';
-import { Job, Segment, Speaker, Transcript, Word } from '../../db/entities/index.js';
+import { Segment, Speaker, Transcript, Word } from '../../db/entities/index.js';
 import { renderExport } from '../../exports/index.js';
 import type { GraphQLContext } from '../context.js';
 import { ExportFormatEnum } from '../types/enums.js';
@@ -17,7 +17,9 @@ export class TranscriptResolver {
     return t.segments.load({ dataloader: true }).then((c) => c.getItems());
   }
 
-  @FieldResolver(() => String, { description: 'The transcript rendered as TXT, SRT, VTT or JSON (UTF-8).' })
+  @FieldResolver(() => String, {
+    description: 'The transcript rendered as TXT, SRT, VTT or JSON (UTF-8).',
+  })
   async export(
     @Root() t: Transcript,
     @Arg('format', () => ExportFormatEnum) format: ExportFormatEnum,
@@ -25,7 +27,7 @@ export class TranscriptResolver {
   ): Promise<string> {
     const job = await Reference.create(t.job).load({ dataloader: true });
     if (!job) throw new Error('transcript without job');
-    const doc = await ctx.jobs.buildExportDocument(ctx.em, job as Job, t);
+    const doc = await ctx.jobs.buildExportDocument(ctx.em, job, t);
     return renderExport(doc, format);
   }
 
