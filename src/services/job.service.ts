@@ -22,7 +22,7 @@ import { AppError, BadInputError, NotFoundError } from '../errors.js';
 import type { ExportDocument } from '../exports/index.js';
 import type { JobEvents } from '../jobs/events.js';
 import { enqueueTranscription, type TranscriptionQueueData } from '../jobs/queue.js';
-import { probeMedia } from '../media/index.js';
+import { formatDuration, probeMedia } from '../media/index.js';
 import { SPEECHKIT_MAX_AUDIO_SECONDS } from '../media/opus-budget.js';
 import type { Storage } from '../storage/storage.js';
 import { sanitizeFilename, stripUnsafeChars } from './filename.js';
@@ -428,15 +428,4 @@ export class JobService {
       }
     }
   }
-}
-
-/** "1 h 05 min", "42 s". */
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0
-    ? `${h} h ${String(m).padStart(2, '0')} min`
-    : `${m} min ${String(s % 60).padStart(2, '0')} s`;
 }
