@@ -305,3 +305,17 @@ test('health reports database, Redis, ffmpeg and STT configuration', async () =>
     stt: { ok: true },
   });
 });
+
+test('retention: a completed job expires with its transcript and files; exports then answer NOT_FOUND', async () => {
+  const { job } = await uploadAndFollow(path.join(FIXTURES_DIR, 'dialogue-mono.ogg'));
+  const in25h = new Date(Date.now() + 25 * 3600_000);
+  expect(await t.app.resources.jobs.expireDue(t.app.resources.orm.em.fork(), in25h)).toContain(
+    job.id,
+  );
+  expect(t.jobDirs()).not.toContain(job.id);
+  const r = await t.gql(`query($id: ID!) { job(id: $id) { status transcript { id } } }`, {
+    id: job.id,
+  });
+  expect(r.data.job).toEqual({ status: 'EXPIRED', transcript: null });
+  expect((await fetch(`${t.url}/api/v1/jobs/${job.id}/export/srt`)).status).toBe(404);
+});

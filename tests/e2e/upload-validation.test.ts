@@ -164,3 +164,42 @@ test('multipart upload without the CSRF preflight header is refused', async () =
   expect(res.status).toBe(400);
   expect(t.jobDirs().length).toBe(dirsBefore);
 });
+
+test('cancelJob stops a queued job and removes its files; cancelling again is a CONFLICT', async () => {
+  const up = await t.upload(SOURCE);
+  const id = up.data.uploadAudio.id;
+  expect(t.jobDirs()).toContain(id);
+  const sub = t.subscribe(`subscription($id: ID!) { jobProgress(id: $id) { status } }`, { id });
+  const r = await t.gql(`mutation($id: ID!) { cancelJob(id: $id) { id status completedAt } }`, {
+    id,
+  });
+  expect(r.data.cancelJob.status).toBe('CANCELLED');
+  expect(t.jobDirs()).not.toContain(id);
+  await sub.done;
+  expect(sub.events.at(-1).data.jobProgress.status).toBe('CANCELLED');
+  const again = await t.gql(`mutation($id: ID!) { cancelJob(id: $id) { id } }`, { id });
+  expect(again.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'JOB_FINISHED' });
+  const missing = await t.gql(
+    `mutation { cancelJob(id: "00000000-0000-0000-0000-000000000000") { id } }`,
+  );
+  expect(missing.errors[0].extensions.code).toBe('NOT_FOUND');
+});
+
+test('retention: a job stuck in the queue is EXPIRED after RETENTION_HOURS, its files deleted', async () => {
+  const up = await t.upload(SOURCE);
+  const id = up.data.uploadAudio.id;
+  const sub = t.subscribe(`subscription($id: ID!) { jobProgress(id: $id) { status } }`, { id });
+  const jobs = t.app.resources.jobs;
+  // Not due yet: nothing happens.
+  expect(await jobs.expireDue(t.app.resources.orm.em.fork())).not.toContain(id);
+  expect(t.jobDirs()).toContain(id);
+  const in25h = new Date(Date.now() + 25 * 3600_000);
+  expect(await jobs.expireDue(t.app.resources.orm.em.fork(), in25h)).toContain(id);
+  expect(t.jobDirs()).not.toContain(id);
+  const r = await t.gql(`query($id: ID!) { job(id: $id) { status transcript { id } } }`, { id });
+  expect(r.data.job).toEqual({ status: 'EXPIRED', transcript: null });
+  await sub.done;
+  expect(sub.events.at(-1).data.jobProgress.status).toBe('EXPIRED');
+  // Running it again is harmless.
+  expect(await jobs.expireDue(t.app.resources.orm.em.fork(), in25h)).toEqual([]);
+});
