@@ -61,7 +61,14 @@ export async function ormOptions(
  */
 export async function initOrm(config: Pick<Config, 'database'>, debug = false): Promise<MikroORM> {
   const orm = await MikroORM.init(await ormOptions(config, debug));
-  await orm.schema.update({ safe: true });
+  try {
+    await orm.schema.update({ safe: true });
+  } catch {
+    // Another process (api and workers start together) may have been applying the same
+    // change; once it is done, the second attempt finds nothing left to do.
+    await new Promise((r) => setTimeout(r, 1000));
+    await orm.schema.update({ safe: true });
+  }
   const em = orm.em.fork();
   const existing = await em.findOne(Tenant, DEFAULT_TENANT_ID);
   if (!existing) {
