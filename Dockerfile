@@ -10,7 +10,7 @@
 # See docker-compose.yml for Redis + api + worker.
 
 # ---------------------------------------------------------------------------------------------
-# Build stage: full dependency tree, TypeScript compile, optional web client build.
+# Build stage: full dependency tree, TypeScript compile, web client + GraphiQL (dist/client).
 # ---------------------------------------------------------------------------------------------
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
@@ -22,13 +22,6 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-# The web client, when the repository has one: build it if it has its own package.json, use a
-# committed client/dist otherwise. client/dist always exists afterwards (possibly empty), so the
-# runtime stage can copy it unconditionally.
-RUN if [ -f client/package.json ]; then \
-      npm ci --prefix client --no-audit --no-fund && npm run build --prefix client; \
-    fi \
-    && mkdir -p client/dist
 
 # ---------------------------------------------------------------------------------------------
 # Runtime stage: production dependencies, compiled output, ffmpeg, non-root user.
@@ -51,7 +44,6 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # Code stays owned by root (read-only for the app user); only /data is writable.
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/client/dist ./client/dist
 
 ENV DATA_DIR=/data \
     HOST=0.0.0.0 \

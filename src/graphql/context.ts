@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { Transcript } from '../db/entities/index.js';
 import type { JobService } from '../services/job.service.js';
 import type { JobEvents } from '../jobs/events.js';
+import type { ServiceInfo } from './types/service-info.js';
 
 /** What every resolver receives. */
 export interface GraphQLContext {
@@ -15,13 +16,18 @@ export interface GraphQLContext {
   tenantId: string;
   jobs: JobService;
   events: JobEvents;
+  /** Limits and capabilities reported by the `serviceInfo` query. */
+  serviceInfo: ServiceInfo;
   /** Batches `Job.transcript` lookups: one query per request, not one per job. */
   transcriptByJob: DataLoader<string, Transcript | null>;
 }
 
 /** Builds a context around a fresh EntityManager fork. */
 export function createContext(
-  base: Pick<GraphQLContext, 'jobs' | 'events'> & { em: EntityManager; tenantId: string },
+  base: Pick<GraphQLContext, 'jobs' | 'events' | 'serviceInfo'> & {
+    em: EntityManager;
+    tenantId: string;
+  },
 ): GraphQLContext {
   const em = base.em;
   return {

@@ -8,12 +8,19 @@ import { buildSchema } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import './types/enums.js';
 import { JobProgressEventResolver, JobResolver } from './resolvers/job.resolver.js';
+import { ServiceInfoResolver } from './resolvers/service.resolver.js';
 import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
 
 /** Builds the schema (validates resolvers; throws on a broken resolver definition). */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [JobResolver, JobProgressEventResolver, TranscriptResolver, SegmentResolver],
+    resolvers: [
+      JobResolver,
+      JobProgressEventResolver,
+      TranscriptResolver,
+      SegmentResolver,
+      ServiceInfoResolver,
+    ],
     validate: false,
     // Subscriptions use their own `subscribe` (state first, then Redis events); type-graphql
     // still insists on a pubSub, which is never used.

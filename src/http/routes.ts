@@ -2,6 +2,8 @@
  * Plain HTTP endpoints beside GraphQL:
  * - `GET /api/v1/jobs/:id/export/:format` downloads a transcript (txt|srt|vtt|json) named after
  *   the upload; non-ASCII names (Kazakh letters) use RFC 5987 `filename*` via express.
+ * - `GET /api/v1/jobs/:id/audio` streams a completed job's OGG/Opus audio for playback (HTTP
+ *   Range requests supported, so players can seek).
  * - `GET /api/v1/health` reports database, Redis, ffmpeg and STT configuration (200 or 503).
  */
 import { execFile } from 'node:child_process';
@@ -65,6 +67,19 @@ export function createApiRouter(deps: RouteDeps): Router {
       res.type(EXPORT_FILE_TYPES[format].contentType);
       res.setHeader('Cache-Control', 'no-store');
       res.send(body);
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.get('/jobs/:id/audio', async (req, res) => {
+    try {
+      const em = deps.orm.em.fork();
+      const file = await deps.jobs.playbackAudioPath(em, deps.tenantOf(req), String(req.params.id));
+      res.setHeader('Cache-Control', 'private, no-cache');
+      res.sendFile(file, { headers: { 'Content-Type': 'audio/ogg' } }, (err) => {
+        if (err && !res.headersSent) sendError(res, err);
+      });
     } catch (err) {
       sendError(res, err);
     }

@@ -17,6 +17,8 @@ import { DEFAULT_TENANT_ID } from '../domain.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/errors.js';
 import { createApiRouter } from '../http/routes.js';
+import { serviceInfoFrom } from '../graphql/types/service-info.js';
+import { createStaticRouter } from '../http/static.js';
 import type { AppResources } from '../app.js';
 
 /** A running api: its bound port and a function that stops it. */
@@ -39,6 +41,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   app.disable('x-powered-by');
   const server = http.createServer(app);
   const tenantOf = () => DEFAULT_TENANT_ID;
+  const serviceInfo = serviceInfoFrom(config);
 
   const wsServer = new WebSocketServer({
     server,
@@ -49,7 +52,13 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     {
       schema,
       context: () =>
-        createContext({ em: orm.em.fork(), tenantId: DEFAULT_TENANT_ID, jobs, events }),
+        createContext({
+          em: orm.em.fork(),
+          tenantId: DEFAULT_TENANT_ID,
+          jobs,
+          events,
+          serviceInfo,
+        }),
     },
     wsServer,
   );
@@ -88,9 +97,17 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async () =>
-        createContext({ em: orm.em.fork(), tenantId: tenantOf(), jobs, events: res.events }),
+        createContext({
+          em: orm.em.fork(),
+          tenantId: tenantOf(),
+          jobs,
+          events: res.events,
+          serviceInfo,
+        }),
     }),
   );
+
+  app.use(createStaticRouter());
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -4,6 +4,7 @@
  * answers exactly like an id that does not exist.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/core';
 import type BeeQueue from 'bee-queue';
@@ -27,6 +28,7 @@ import { SPEECHKIT_MAX_AUDIO_SECONDS } from '../media/opus-budget.js';
 import type { Storage } from '../storage/storage.js';
 import { sanitizeFilename, stripUnsafeChars } from './filename.js';
 import { publishJobState } from './progress.js';
+import { TRANSCODED_NAME } from './transcription.service.js';
 
 /** Options as a client may send them; missing fields take defaults. */
 export interface JobOptionsInput {
@@ -205,6 +207,25 @@ export class JobService {
     const job = await em.findOne(Job, { id, tenant: tenantId });
     if (!job) throw new NotFoundError('Job', id);
     return job;
+  }
+
+  /**
+   * Path of a completed job's audio for playback: the OGG/Opus file the recognition ran on, so
+   * transcript times match it exactly (`audio/ogg`, plays in every current browser).
+   * @throws NotFoundError unless the job exists and belongs to the tenant;
+   *   AppError NOT_FOUND (reason AUDIO_NOT_AVAILABLE) until the job is COMPLETED or after expiry.
+   */
+  async playbackAudioPath(em: EntityManager, tenantId: string, id: string): Promise<string> {
+    const job = await this.get(em, tenantId, id);
+    const file = this.deps.storage.jobFile(job.id, TRANSCODED_NAME);
+    if (job.status !== JobStatus.COMPLETED || !(await fs.stat(file).catch(() => null))) {
+      throw new AppError(
+        'NOT_FOUND',
+        'The audio of this job is not available: it can be played once the job is COMPLETED, until it expires.',
+        'AUDIO_NOT_AVAILABLE',
+      );
+    }
+    return file;
   }
 
   /** Returns the job or null (for `Query.job`). */
@@ -417,7 +438,6 @@ export class JobService {
     const known = new Set(
       (await em.find(Job, { id: { $in: dirs } }, { fields: ['id'] })).map((j) => j.id),
     );
-    const fs = await import('node:fs/promises');
     for (const dir of dirs) {
       if (known.has(dir)) continue;
       try {

@@ -20,6 +20,7 @@ import { ProgressReporter, PROGRESS } from './progress.js';
 import { buildTranscript } from './transcript-builder.js';
 
 /** Name of the transcoded OGG/Opus file in the job directory. */
+/** The transcoded OGG/Opus file in a job's directory; kept after completion for playback. */
 export const TRANSCODED_NAME = 'audio.ogg';
 
 /** Attempts after which a retryable failure becomes final. */
@@ -128,7 +129,7 @@ export async function runTranscription(
     await persistTranscript(em, job, utterances);
     await progress.report(PROGRESS.done, JobStatus.COMPLETED, 'Transcript ready');
     log.info({ utterances: utterances.length }, 'transcription completed');
-    await deps.storage.removeFile(job.id, TRANSCODED_NAME);
+    // The transcoded Opus file stays until expiry: the web client plays it beside the transcript.
     void deps.stt.deleteResult(operationId).catch(() => undefined);
   } catch (err) {
     if (err instanceof JobGoneError || signal.aborted) {

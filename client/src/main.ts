@@ -1,0 +1,1 @@
+customElements.define('kazru-app', class extends HTMLElement {});

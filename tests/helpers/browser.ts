@@ -1,0 +1,116 @@
+/**
+ * Headless Chromium for browser tests: Debian's `chromium` package driven by playwright-core
+ * (no browser download). Flags from `../shared/docs/stack.md` §8: without the
+ * background-networking flags Chromium tries to reach Google at start-up, which this
+ * (offline) machine refuses.
+ *
+ * Every request the page makes is recorded, so a test can prove that nothing left the machine.
+ * Screenshots go to `test-artifacts/screenshots/` (git-ignored).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Where Debian's chromium package installs the browser; `CHROMIUM_PATH` overrides. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Screenshots and other artefacts of browser tests (not committed). */
+export const SCREENSHOT_DIR = path.resolve('test-artifacts', 'screenshots');
+
+/** Whether `dist/client` holds a built client (`npm run build`). */
+export function clientIsBuilt(): boolean {
+  return fs.existsSync(path.resolve('dist', 'client', 'index.html'));
+}
+
+/** A browser page plus what it did on the network. */
+export interface BrowserSession {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Every URL the page requested (documents, scripts, XHR/fetch, WebSocket, media, workers). */
+  requests: string[];
+  /** Messages the page logged at level "error", and uncaught page errors. */
+  consoleErrors: string[];
+  /** Saves a full-page screenshot as `test-artifacts/screenshots/<name>.png`; returns the path. */
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Launches headless Chromium with a fresh profile and opens one page.
+ * @param opts.viewport page size in CSS pixels (default 1280×900; use 390×844 for a phone).
+ * @param opts.locale browser language, e.g. `kk-KZ` or `ru-RU` (default `kk-KZ`).
+ * @throws when Chromium is not installed at {@link CHROMIUM_PATH}.
+ */
+export async function launchBrowser(
+  opts: { viewport?: { width: number; height: number }; locale?: string } = {},
+): Promise<BrowserSession> {
+  if (!fs.existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install Debian's chromium package (scripts/setup.sh does).`,
+    );
+  }
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-chromium-'));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+      '--autoplay-policy=no-user-gesture-required',
+      `--user-data-dir=${userDataDir}`,
+    ],
+  });
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1280, height: 900 },
+    locale: opts.locale ?? 'kk-KZ',
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  const consoleErrors: string[] = [];
+  context.on('request', (req) => requests.push(req.url()));
+  page.on('websocket', (ws) => requests.push(ws.url()));
+  page.on('worker', (w) => requests.push(w.url()));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return {
+    browser,
+    context,
+    page,
+    requests,
+    consoleErrors,
+    screenshot: async (name) => {
+      const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+    close: async () => {
+      await browser.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * URLs among `requests` that are not on the test server's own origin (or `data:`/`blob:`
+ * URLs the page made itself). An offline page leaves this empty.
+ */
+export function foreignRequests(requests: string[], origin: string): string[] {
+  const own = new URL(origin);
+  return requests.filter((u) => {
+    if (u.startsWith('data:') || u.startsWith('blob:')) return false;
+    const url = new URL(u);
+    return url.hostname !== own.hostname || url.port !== own.port;
+  });
+}
