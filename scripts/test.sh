@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Runs every check and test on a fresh Debian/Ubuntu machine: installs what is needed
 # (scripts/setup.sh), then type-checks, lints, checks formatting and runs the jest suites
-# against real Redis, SQLite, ffmpeg and the SpeechKit test double.
+# against real Redis, SQLite, ffmpeg, headless Chromium and the SpeechKit test double.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/setup.sh
+
+# Browser tests drive Debian's Chromium through playwright-core (no browser download).
+if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "test: installing chromium"
+  apt_install chromium
+fi
 npm run lint --silent
 npm run format:check --silent
 npm test

@@ -2,6 +2,7 @@
  * GraphiQL, bundled from npm so it works with no internet access. Queries and mutations go to
  * `/graphql` over HTTP (JSON POSTs pass Apollo's CSRF prevention); subscriptions go over
  * graphql-ws on the same path. The schema and its docs come from introspection.
+ * `?query=` and `?variables=` in the URL open the editor with that operation.
  */
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
@@ -43,7 +44,17 @@ query RecentJobs {
 # subscription Progress { jobProgress(id: "…") { status progress message } }
 `;
 
+// Shareable links: /graphiql/?query=…&variables=… opens with that operation in the editor.
+const params = new URLSearchParams(location.search);
+
 const root = document.getElementById('root');
 if (root) {
-  createRoot(root).render(createElement(GraphiQL, { fetcher, defaultQuery }));
+  createRoot(root).render(
+    createElement(GraphiQL, {
+      fetcher,
+      defaultQuery,
+      initialQuery: params.get('query') ?? undefined,
+      initialVariables: params.get('variables') ?? undefined,
+    }),
+  );
 }

@@ -47,6 +47,11 @@ export function createStaticRouter(dir: string = CLIENT_DIST_DIR): Router {
     };
   };
 
+  // No icon file: answer browsers' automatic request without a 404 in their console.
+  router.get('/favicon.ico', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.status(204).end();
+  });
   router.get('/', page('index.html'));
   router.get('/index.html', page('index.html'));
   const graphiqlPage = page('graphiql/index.html');

@@ -8,7 +8,6 @@
  * Screenshots go to `test-artifacts/screenshots/` (git-ignored).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -38,7 +37,8 @@ export interface BrowserSession {
 }
 
 /**
- * Launches headless Chromium with a fresh profile and opens one page.
+ * Launches headless Chromium and opens one page. Playwright gives every launch a new, empty
+ * profile directory (and deletes it on close), so no `--user-data-dir` flag is passed.
  * @param opts.viewport page size in CSS pixels (default 1280×900; use 390×844 for a phone).
  * @param opts.locale browser language, e.g. `kk-KZ` or `ru-RU` (default `kk-KZ`).
  * @throws when Chromium is not installed at {@link CHROMIUM_PATH}.
@@ -51,7 +51,6 @@ export async function launchBrowser(
       `Chromium not found at ${CHROMIUM_PATH}: install Debian's chromium package (scripts/setup.sh does).`,
     );
   }
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-chromium-'));
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -65,7 +64,6 @@ export async function launchBrowser(
       '--disable-sync',
       '--disable-dev-shm-usage',
       '--autoplay-policy=no-user-gesture-required',
-      `--user-data-dir=${userDataDir}`,
     ],
   });
   const context = await browser.newContext({
@@ -97,7 +95,6 @@ export async function launchBrowser(
     },
     close: async () => {
       await browser.close();
-      fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }
