@@ -15,6 +15,7 @@ import { Storage } from './storage/storage.js';
 import { createSpeechKitProvider } from './stt/speechkit/index.js';
 import type { SttProvider } from './stt/types.js';
 import { buildAppSchema } from './graphql/schema.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startApi, type ApiHandle } from './roles/api.js';
 import { startWorker, type WorkerHandle } from './roles/worker.js';
 
@@ -28,6 +29,8 @@ export interface AppResources {
   queue: BeeQueue<TranscriptionQueueData>;
   events: JobEvents;
   jobs: JobService;
+  /** This process's Prometheus registry and instruments. */
+  metrics: Metrics;
 }
 
 /** A running process: the api (if started), the worker (if started) and shutdown. */
@@ -53,10 +56,39 @@ export async function startApp(config: Config, logger: Logger, stt?: SttProvider
   const queue = createQueue(config.redisUrl, 'producer');
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
   const jobs = new JobService({ config, storage, queue, events, logger });
-  const resources: AppResources = { config, logger, orm, storage, redis, queue, events, jobs };
+  const metrics = createMetrics(config.roles.join('+'), {
+    jobsByStatus: async () => {
+      const rows = (await orm.em
+        .fork()
+        .getConnection()
+        .execute('select status, count(*) as n from jobs group by status')) as {
+        status: string;
+        n: number | string;
+      }[];
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+    queueDepth: async () => {
+      const h = await queue.checkHealth();
+      return { waiting: h.waiting, active: h.active, delayed: h.delayed, failed: h.failed };
+    },
+  });
+  const resources: AppResources = {
+    config,
+    logger,
+    orm,
+    storage,
+    redis,
+    queue,
+    events,
+    jobs,
+    metrics,
+  };
 
   const worker = config.roles.includes('worker')
-    ? await startWorker(resources, stt ?? createSpeechKitProvider(config.stt, { logger }))
+    ? await startWorker(
+        resources,
+        stt ?? createSpeechKitProvider(config.stt, { logger, observer: metrics.speechkitObserver }),
+      )
     : undefined;
   const api = config.roles.includes('api')
     ? await startApi(resources, await buildAppSchema())

@@ -136,11 +136,21 @@ export interface HttpClient {
   send(request: HttpRequest): Promise<HttpResponse>;
 }
 
+/**
+ * Hooks for metrics: called for every HTTP attempt and every retry. `outcome` is the HTTP
+ * status as a string ("200", "429", …), "timeout" or "network"; durations are milliseconds.
+ */
+export interface SpeechKitObserver {
+  attempt?(event: { what: string; outcome: string; durationMs: number }): void;
+  retry?(event: { what: string; outcome: string }): void;
+}
+
 /** Options of {@link createHttpClient}. `requestTimeoutMs` is per attempt, in milliseconds. */
 export interface HttpClientOptions {
   retry?: Partial<RetryOptions>;
   requestTimeoutMs?: number;
   logger?: SpeechKitLogger;
+  observer?: SpeechKitObserver;
   /** Injected for tests; defaults to the global `fetch`. */
   fetch?: typeof fetch;
 }
@@ -288,6 +298,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const doFetch = options.fetch ?? fetch;
   const logger = options.logger;
+  const observer = options.observer;
 
   return {
     async send(req: HttpRequest): Promise<HttpResponse> {
@@ -309,12 +320,23 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
         let res: Response;
         let text: string;
+        const started = performance.now();
         try {
           res = await doFetch(req.url, { method: req.method, headers, body: req.body, signal });
           text = await res.text();
+          observer?.attempt?.({
+            what: req.what,
+            outcome: String(res.status),
+            durationMs: performance.now() - started,
+          });
         } catch (err) {
           if (callerSignal?.aborted) throw err;
           const timedOut = timeout.aborted;
+          observer?.attempt?.({
+            what: req.what,
+            outcome: timedOut ? 'timeout' : 'network',
+            durationMs: performance.now() - started,
+          });
           const cause = (err as { cause?: { code?: string; message?: string } }).cause;
           const detail = timedOut
             ? `no answer within ${requestTimeoutMs} ms`
@@ -375,6 +397,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       );
       policy.onRetry((e) => {
         const err = 'error' in e ? e.error : undefined;
+        observer?.retry?.({ what: req.what, outcome: failureOutcome(err) });
         logger?.warn(
           {
             what: req.what,
@@ -397,6 +420,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
     },
   };
+}
+
+/** The `outcome` label of a failed attempt (see {@link SpeechKitObserver}). */
+function failureOutcome(err: unknown): string {
+  if (err instanceof SpeechKitHttpError) return String(err.status);
+  if (err instanceof SpeechKitTransportError) return err.timedOut ? 'timeout' : 'network';
+  return 'other';
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -23,6 +23,7 @@ export {
   backoffDelayMs,
   type RetryOptions,
   type SpeechKitLogger,
+  type SpeechKitObserver,
 } from './http.js';
 export {
   CREDENTIALS_NOT_CONFIGURED,

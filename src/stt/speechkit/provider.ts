@@ -16,6 +16,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY,
   type RetryOptions,
+  type SpeechKitObserver,
   type SpeechKitLogger,
 } from './http.js';
 import { buildRecognizeFileOptions, encodeRecognizeFileBody } from './request.js';
@@ -52,6 +53,8 @@ export interface SpeechKitProviderOptions {
   requestTimeoutMs?: number;
   /** Structured logger (pino compatible). */
   logger?: SpeechKitLogger;
+  /** Metrics hooks, called per HTTP attempt and retry. */
+  observer?: SpeechKitObserver;
 }
 
 /** Health-endpoint view of the STT configuration; never contains secrets. */
@@ -132,6 +135,7 @@ export function createSpeechKitProvider(
     retry: { ...DEFAULT_RETRY, ...options.retry },
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     logger,
+    observer: options.observer,
   });
   const auth = createAuthorizer(cfg, { http, logger });
   const poll: PollOptions = { ...DEFAULT_POLL, ...definedOnly(options.poll) };

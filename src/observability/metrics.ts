@@ -1,0 +1,167 @@
+/**
+ * Prometheus metrics (prom-client). Every process has its own {@link Registry}; the api serves
+ * it at `GET /metrics`. Names follow Prometheus conventions: base units (seconds, bytes), `_total`
+ * for counters, a `kazru_` prefix. Labels have bounded values only (no ids, no file names).
+ *
+ * Gauges that describe shared state (jobs by status from the database, queue depth from Redis)
+ * are read at scrape time through the `collect` callbacks given to {@link createMetrics}, so
+ * they are exact whichever process did the work.
+ */
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type LabelValues,
+} from 'prom-client';
+import type { SpeechKitObserver } from '../stt/speechkit/index.js';
+
+/** Latency buckets in seconds, from 5 ms (a cached query) to 2 min (a long upload). */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+/** Stage buckets in seconds, from 1 s to 2 h (a 4-hour recording's recognition). */
+const STAGE_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
+
+/** Shared-state readers evaluated at scrape time; each may throw (the gauge is then left empty). */
+export interface MetricsCollectors {
+  /** Number of jobs per status, from the database. */
+  jobsByStatus?: () => Promise<Record<string, number>>;
+  /** Queue depth per bee-queue state (waiting, active, delayed, …), from Redis. */
+  queueDepth?: () => Promise<Record<string, number>>;
+}
+
+/** The metrics of one process. */
+export interface Metrics {
+  registry: Registry;
+  /** HTTP requests by method, route template and status class; seconds. */
+  httpRequestSeconds: Histogram<'method' | 'route' | 'status'>;
+  /** GraphQL operations by type (query|mutation|subscription) and root field; seconds. */
+  graphqlOperationSeconds: Histogram<'type' | 'field' | 'outcome'>;
+  /** Seconds a job waited in the queue before a worker started it. */
+  queueWaitSeconds: Histogram<string>;
+  /** Seconds per pipeline stage (transcode, recognition, persist). */
+  stageSeconds: Histogram<'stage'>;
+  /** Jobs that reached a terminal state in this process, by status and error code. */
+  jobsFinished: Counter<'status' | 'error_code'>;
+  /** SpeechKit HTTP attempts by request and outcome; seconds. */
+  speechkitRequestSeconds: Histogram<'request' | 'outcome'>;
+  /** SpeechKit retries by request and the outcome that caused them. */
+  speechkitRetries: Counter<'request' | 'outcome'>;
+  /** Seconds of audio submitted to SpeechKit (what it bills), by channel count. */
+  audioSecondsBilled: Counter<'channels'>;
+  /** Hooks to pass to the SpeechKit client ({@link SpeechKitObserver}). */
+  speechkitObserver: SpeechKitObserver;
+}
+
+/**
+ * Creates a registry with process metrics (CPU, memory, event-loop lag) and the service's own.
+ * @param role label added to every metric (`api`, `worker`, `api+worker`).
+ */
+export function createMetrics(role: string, collectors: MetricsCollectors = {}): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ role });
+  collectDefaultMetrics({ register: registry, prefix: 'kazru_process_' });
+
+  const httpRequestSeconds = new Histogram({
+    name: 'kazru_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status class.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const graphqlOperationSeconds = new Histogram({
+    name: 'kazru_graphql_operation_duration_seconds',
+    help: 'GraphQL operation latency by operation type, first root field and outcome (ok|error).',
+    labelNames: ['type', 'field', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const queueWaitSeconds = new Histogram({
+    name: 'kazru_queue_wait_seconds',
+    help: 'Time from upload to a worker starting the job.',
+    buckets: STAGE_BUCKETS,
+    registers: [registry],
+  });
+  const stageSeconds = new Histogram({
+    name: 'kazru_pipeline_stage_duration_seconds',
+    help: 'Time per pipeline stage: transcode, recognition, persist.',
+    labelNames: ['stage'] as const,
+    buckets: STAGE_BUCKETS,
+    registers: [registry],
+  });
+  const jobsFinished = new Counter({
+    name: 'kazru_jobs_finished_total',
+    help: 'Jobs that reached a terminal status in this process, by status and error code.',
+    labelNames: ['status', 'error_code'] as const,
+    registers: [registry],
+  });
+  const speechkitRequestSeconds = new Histogram({
+    name: 'kazru_speechkit_request_duration_seconds',
+    help: 'SpeechKit HTTP attempts by request and outcome (HTTP status, timeout, network).',
+    labelNames: ['request', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const speechkitRetries = new Counter({
+    name: 'kazru_speechkit_retries_total',
+    help: 'SpeechKit request retries by request and the outcome that caused them.',
+    labelNames: ['request', 'outcome'] as const,
+    registers: [registry],
+  });
+  const audioSecondsBilled = new Counter({
+    name: 'kazru_speechkit_audio_seconds_total',
+    help: 'Seconds of audio submitted to SpeechKit for recognition (billed per channel).',
+    labelNames: ['channels'] as const,
+    registers: [registry],
+  });
+
+  if (collectors.jobsByStatus) {
+    const read = collectors.jobsByStatus;
+    new Gauge({
+      name: 'kazru_jobs',
+      help: 'Jobs in the database by status.',
+      labelNames: ['status'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        setAll(this, 'status', await read().catch(() => ({})));
+      },
+    });
+  }
+  if (collectors.queueDepth) {
+    const read = collectors.queueDepth;
+    new Gauge({
+      name: 'kazru_queue_jobs',
+      help: 'Jobs in the bee-queue transcription queue by state.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        setAll(this, 'state', await read().catch(() => ({})));
+      },
+    });
+  }
+
+  return {
+    registry,
+    httpRequestSeconds,
+    graphqlOperationSeconds,
+    queueWaitSeconds,
+    stageSeconds,
+    jobsFinished,
+    speechkitRequestSeconds,
+    speechkitRetries,
+    audioSecondsBilled,
+    speechkitObserver: {
+      attempt: ({ what, outcome, durationMs }) =>
+        speechkitRequestSeconds.observe({ request: what, outcome }, durationMs / 1000),
+      retry: ({ what, outcome }) => speechkitRetries.inc({ request: what, outcome }),
+    },
+  };
+}
+
+function setAll<L extends string>(gauge: Gauge<L>, label: L, values: Record<string, number>): void {
+  for (const [key, value] of Object.entries(values)) {
+    gauge.set({ [label]: key } as LabelValues<L>, value);
+  }
+}
