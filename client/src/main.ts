@@ -1,1 +1,2 @@
-customElements.define('kazru-app', class extends HTMLElement {});
+/** Entry point of the web client: defines `<kazru-app>` and the components it uses. */
+import './components/app-shell.js';

@@ -1,0 +1,399 @@
+/**
+ * Everything the client says to the server, in one place: GraphQL over HTTP, multipart uploads
+ * (XMLHttpRequest, for upload progress), the graphql-ws client for live progress, and `apiFetch`
+ * for plain HTTP downloads. When API keys arrive, add the header in {@link authHeaders} (and the
+ * WebSocket `connectionParams` below) and every request carries it.
+ */
+import { createClient, type Client } from 'graphql-ws';
+
+/** Job lifecycle states, as in the schema. */
+export type JobStatus =
+  'QUEUED' | 'TRANSCODING' | 'TRANSCRIBING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'EXPIRED';
+
+/** A job as the list shows it. Sizes in bytes, durations in seconds, dates ISO strings. */
+export interface Job {
+  id: string;
+  filename: string;
+  status: JobStatus;
+  progress: number;
+  sizeBytes: number;
+  durationSeconds: number | null;
+  createdAt: string;
+  expiresAt: string;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+/** A speaker of a transcript; `speakingSeconds` in seconds. */
+export interface Speaker {
+  id: string;
+  tag: string;
+  label: string;
+  segmentCount: number;
+  speakingSeconds: number;
+}
+
+/** One utterance; `start`/`end` in seconds. */
+export interface Segment {
+  id: string;
+  index: number;
+  start: number;
+  end: number;
+  text: string;
+  language: string | null;
+  speaker: { id: string };
+}
+
+/** A job with its transcript (null until COMPLETED). */
+export interface JobWithTranscript extends Job {
+  transcript: { id: string; speakers: Speaker[]; segments: Segment[] } | null;
+}
+
+/** Limits of the server: bytes, seconds, hours. */
+export interface ServiceInfo {
+  maxUploadBytes: number;
+  maxDurationSeconds: number;
+  retentionHours: number;
+  acceptedExtensions: string[];
+  languages: string[];
+}
+
+/** Options of an upload, as `TranscriptionOptionsInput`. */
+export interface UploadOptions {
+  languages: string[];
+  diarization: 'AUTO' | 'SPEAKER_LABELING' | 'CHANNELS' | 'NONE';
+}
+
+/** A page of jobs, newest first. */
+export interface JobPage {
+  jobs: Job[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+/**
+ * An error to show to the user. `code` is the GraphQL `extensions.code` (or `NETWORK` when the
+ * server could not be reached, `HTTP` for a non-GraphQL answer); `message` is readable text,
+ * or empty when the caller should use its own words for `code`/`status`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly reason?: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Headers every request carries (an API key goes here later). */
+function authHeaders(): Record<string, string> {
+  return {};
+}
+
+/** `fetch` for this server's API: adds the common headers; network failures become ApiError. */
+export async function apiFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  for (const [k, v] of Object.entries(authHeaders())) headers.set(k, v);
+  try {
+    return await fetch(path, { ...init, headers });
+  } catch {
+    throw new ApiError('NETWORK', '');
+  }
+}
+
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string; reason?: string } }[];
+}
+
+/** Turns a GraphQL response body (or a non-JSON one) into data or an ApiError. */
+function readGraphQL<T>(status: number, body: string): T {
+  let parsed: GraphQLResponse<T> | undefined;
+  try {
+    parsed = JSON.parse(body) as GraphQLResponse<T>;
+  } catch {
+    parsed = undefined;
+  }
+  const first = parsed?.errors?.[0];
+  if (first) {
+    throw new ApiError(
+      first.extensions?.code ?? 'ERROR',
+      first.message,
+      first.extensions?.reason,
+      status,
+    );
+  }
+  if (!parsed?.data) {
+    throw new ApiError(status === 413 ? 'PAYLOAD_TOO_LARGE' : 'HTTP', '', undefined, status);
+  }
+  return parsed.data;
+}
+
+/** Runs a GraphQL query or mutation over HTTP. @throws ApiError */
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await apiFetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return readGraphQL<T>(res.status, await res.text());
+}
+
+/** Fields of a job the list needs. */
+export const JOB_FIELDS =
+  'id filename status progress sizeBytes durationSeconds createdAt expiresAt errorCode errorMessage';
+
+/** The server's limits. */
+export async function fetchServiceInfo(): Promise<ServiceInfo> {
+  const d = await gql<{ serviceInfo: ServiceInfo }>(
+    '{ serviceInfo { maxUploadBytes maxDurationSeconds retentionHours acceptedExtensions languages } }',
+  );
+  return d.serviceInfo;
+}
+
+/** A page of the user's jobs, newest first; `after` is the previous page's end cursor. */
+export async function fetchJobs(first: number, after: string | null = null): Promise<JobPage> {
+  const d = await gql<{
+    jobs: {
+      edges: { node: Job }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
+  }>(
+    `query($first: Int, $after: String) { jobs(first: $first, after: $after) {
+      edges { node { ${JOB_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+    { first, after },
+  );
+  return {
+    jobs: d.jobs.edges.map((e) => e.node),
+    hasNextPage: d.jobs.pageInfo.hasNextPage,
+    endCursor: d.jobs.pageInfo.endCursor,
+  };
+}
+
+/** A job with its transcript, or null when there is no such job. */
+export async function fetchJob(id: string): Promise<JobWithTranscript | null> {
+  const d = await gql<{ job: JobWithTranscript | null }>(
+    `query($id: ID!) { job(id: $id) { ${JOB_FIELDS}
+      transcript { id speakers { id tag label segmentCount speakingSeconds }
+        segments { id index start end text language speaker { id } } } } }`,
+    { id },
+  );
+  return d.job;
+}
+
+/** Stops an unfinished job. */
+export async function cancelJob(id: string): Promise<Job> {
+  const d = await gql<{ cancelJob: Job }>(
+    `mutation($id: ID!) { cancelJob(id: $id) { ${JOB_FIELDS} } }`,
+    { id },
+  );
+  return d.cancelJob;
+}
+
+/** Deletes a job and its files. */
+export async function deleteJob(id: string): Promise<void> {
+  await gql('mutation($id: ID!) { deleteJob(id: $id) }', { id });
+}
+
+/** Renames a speaker; returns the saved (trimmed) label. */
+export async function renameSpeaker(id: string, label: string): Promise<string> {
+  const d = await gql<{ renameSpeaker: { label: string } }>(
+    'mutation($id: ID!, $label: String!) { renameSpeaker(id: $id, label: $label) { id label } }',
+    { id, label },
+  );
+  return d.renameSpeaker.label;
+}
+
+/**
+ * Uploads one file (GraphQL multipart request) and returns the queued job.
+ * @param onProgress called with bytes sent and total bytes as the upload goes.
+ * @throws ApiError with the server's message (e.g. reason MEDIA_NOT_AUDIO), or NETWORK.
+ */
+export function uploadAudio(
+  file: File,
+  options: UploadOptions,
+  onProgress: (sentBytes: number, totalBytes: number) => void,
+): Promise<Job> {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: `mutation($file: Upload!, $options: TranscriptionOptionsInput) {
+        uploadAudio(file: $file, options: $options) { ${JOB_FIELDS} } }`,
+      variables: { file: null, options },
+    }),
+  );
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', file, file.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/graphql');
+    xhr.setRequestHeader('Apollo-Require-Preflight', 'true');
+    for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onload = () => {
+      try {
+        resolve(readGraphQL<{ uploadAudio: Job }>(xhr.status, xhr.responseText).uploadAudio);
+      } catch (err) {
+        reject(err as Error);
+      }
+    };
+    xhr.onerror = () => reject(new ApiError('NETWORK', ''));
+    xhr.send(form);
+  });
+}
+
+/** Reads the file name from a Content-Disposition header, preferring RFC 5987 `filename*`. */
+export function filenameFromDisposition(header: string | null, fallback: string): string {
+  if (!header) return fallback;
+  const star = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[2]!.trim());
+    } catch {
+      // Malformed escape: fall through to the plain filename.
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(header);
+  return plain ? plain[1]!.trim() : fallback;
+}
+
+/** Reads `{ error: { code, reason, message } }` from a failed REST answer. */
+async function restError(res: Response): Promise<ApiError> {
+  try {
+    const body = (await res.json()) as {
+      error?: { code?: string; reason?: string; message?: string };
+    };
+    if (body.error?.message) {
+      return new ApiError(
+        body.error.code ?? 'HTTP',
+        body.error.message,
+        body.error.reason,
+        res.status,
+      );
+    }
+  } catch {
+    // Not JSON: describe it by status.
+  }
+  return new ApiError('HTTP', '', undefined, res.status);
+}
+
+/**
+ * Downloads a transcript export (txt, srt, vtt, json) as a file named by the server.
+ * @throws ApiError
+ */
+export async function downloadExport(jobId: string, format: string): Promise<void> {
+  const res = await apiFetch(
+    `/api/v1/jobs/${encodeURIComponent(jobId)}/export/${encodeURIComponent(format)}`,
+  );
+  if (!res.ok) throw await restError(res);
+  const blob = await res.blob();
+  const name = filenameFromDisposition(
+    res.headers.get('content-disposition'),
+    `transcript.${format}`,
+  );
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** URL of a completed job's audio for the `<audio>` element. */
+export function audioUrl(jobId: string): string {
+  return `/api/v1/jobs/${encodeURIComponent(jobId)}/audio`;
+}
+
+// ---- Live progress over graphql-ws -------------------------------------------------------
+
+/** A progress event of `jobProgress`. */
+export interface ProgressEvent {
+  status: JobStatus;
+  progress: number;
+  job: Job;
+}
+
+type ConnectionListener = (state: { online: boolean; reconnected: boolean }) => void;
+const connectionListeners = new Set<ConnectionListener>();
+let wsClient: Client | null = null;
+let everConnected = false;
+
+/** The shared graphql-ws client: always connected, retrying forever after drops or restarts. */
+function ws(): Client {
+  if (wsClient) return wsClient;
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  wsClient = createClient({
+    url: `${scheme}://${location.host}/graphql`,
+    connectionParams: () => authHeaders(),
+    lazy: false,
+    keepAlive: 10_000,
+    retryAttempts: Infinity,
+    shouldRetry: () => true,
+    // 0.5 s, 1 s, 2 s … capped at 8 s, plus up to 0.5 s of jitter.
+    retryWait: (retries) =>
+      new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** retries) + Math.random() * 500)),
+    onNonLazyError: () => {
+      // Never reached with endless retries; the indicator already says we are reconnecting.
+    },
+    on: {
+      connected: () => {
+        const reconnected = everConnected;
+        everConnected = true;
+        for (const fn of connectionListeners) fn({ online: true, reconnected });
+      },
+      closed: () => {
+        if (!everConnected) return;
+        for (const fn of connectionListeners) fn({ online: false, reconnected: false });
+      },
+    },
+  });
+  return wsClient;
+}
+
+/**
+ * Listens to the live connection: `online` false while reconnecting; `reconnected` true on a
+ * connection after a drop (refetch then: events may have been missed). Returns an unsubscribe.
+ */
+export function onConnectionChange(fn: ConnectionListener): () => void {
+  connectionListeners.add(fn);
+  ws();
+  return () => connectionListeners.delete(fn);
+}
+
+/**
+ * Follows a job's progress: `onEvent` gets the current state first, then each update; `onEnd`
+ * runs when the job has ended (or the job is gone). Returns a function that stops following.
+ */
+export function followJob(
+  id: string,
+  onEvent: (e: ProgressEvent) => void,
+  onEnd: (err?: ApiError) => void,
+): () => void {
+  return ws().subscribe<{ jobProgress: ProgressEvent }>(
+    {
+      query: `subscription($id: ID!) { jobProgress(id: $id) { status progress job { ${JOB_FIELDS} } } }`,
+      variables: { id },
+    },
+    {
+      next: (r) => {
+        if (r.data) onEvent(r.data.jobProgress);
+        else if (r.errors?.[0]) {
+          const e = r.errors[0] as { message: string; extensions?: { code?: string } };
+          onEnd(new ApiError(e.extensions?.code ?? 'ERROR', e.message));
+        }
+      },
+      error: (err) => {
+        const list = Array.isArray(err) ? (err as { message: string }[]) : [];
+        onEnd(new ApiError('ERROR', list[0]?.message ?? ''));
+      },
+      complete: () => onEnd(),
+    },
+  );
+}

@@ -1,0 +1,238 @@
+/**
+ * Interface text in Kazakh (`kk`) and Russian (`ru`). The language comes from localStorage, else
+ * from `navigator.language`, else Kazakh; `setLang` remembers the choice and sets `<html lang>`.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+
+/** Interface languages. */
+export type Lang = 'kk' | 'ru';
+
+const kk = {
+  tagline: 'Қазақ және орыс сөйлеуін мәтінге айналдыру',
+  interfaceLanguage: 'Интерфейс тілі',
+  reconnecting: 'Қайта қосылуда…',
+  offline: 'Серверге қосылу мүмкін емес. Қайта әрекет жасалуда…',
+  retryNow: 'Қазір қайталау',
+  uploadTitle: 'Жазбаны жүктеу',
+  dropHint: 'Аудиофайлдарды осында сүйреп әкеліңіз немесе',
+  chooseFiles: 'Файлдарды таңдау',
+  formats: 'Пішімдер: {formats}.',
+  limits: 'Бір файл: {size} дейін, ұзақтығы {duration} дейін.',
+  retention: 'Жазбалар мен мәтіндер {retention} кейін жойылады.',
+  languagesLabel: 'Сөйлеу тілі',
+  langBoth: 'Қазақша және орысша',
+  langKk: 'Қазақша',
+  langRu: 'Орысша',
+  langAuto: 'Автоматты анықтау',
+  diarLabel: 'Сөйлеушілерді бөлу',
+  diarAuto: 'Автоматты',
+  diarSpeaker: 'Дауыс бойынша',
+  diarChannels: 'Арна бойынша (стерео)',
+  diarNone: 'Бөлмеу',
+  fileWaiting: 'Жіберуді күтуде',
+  fileUploading: 'Жіберілуде… {percent}%',
+  fileAccepted: 'Қабылданды, өңдеу басталды',
+  fileTooBig: 'Файл тым үлкен ({size}). Ең үлкен көлем — {max}.',
+  uploadProgress: '«{name}» жіберілуі',
+  networkError: 'Серверге қосылу мүмкін болмады. Байланысты тексеріп, қайталап көріңіз.',
+  serverError: 'Сервер қатесі (HTTP {status}). Кейінірек қайталап көріңіз.',
+  tooLargeHttp: 'Файл сервер үшін тым үлкен.',
+  jobsTitle: 'Жұмыстар',
+  noJobs: 'Әзірге жұмыс жоқ. Жоғарыда жазбаны жүктеңіз.',
+  loadMore: 'Тағы көрсету',
+  status_QUEUED: 'Кезекте',
+  status_TRANSCODING: 'Аудио дайындалуда',
+  status_TRANSCRIBING: 'Мәтінге айналдырылуда',
+  status_COMPLETED: 'Дайын',
+  status_FAILED: 'Қате',
+  status_CANCELLED: 'Тоқтатылды',
+  status_EXPIRED: 'Мерзімі өтті',
+  jobProgress: '«{name}» орындалуы',
+  duration: 'Ұзақтығы: {value}',
+  expiresIn: '{value} кейін жойылады',
+  expiresSoon: 'Жақында жойылады',
+  open: 'Мәтінді ашу',
+  cancel: 'Тоқтату',
+  delete: 'Жою',
+  confirmDelete: '«{name}» жойылсын ба? Оны қайтару мүмкін емес.',
+  confirmYes: 'Иә, жою',
+  confirmNo: 'Жоқ',
+  deleted: '«{name}» жойылды',
+  cancelled: '«{name}» тоқтатылды',
+  jobDone: '«{name}» дайын',
+  back: '← Барлық жұмыстар',
+  notFound: 'Жұмыс табылмады. Ол жойылған немесе сілтеме қате болуы мүмкін.',
+  loading: 'Жүктелуде…',
+  notReady: 'Мәтін әлі дайын емес.',
+  speakers: 'Сөйлеушілер',
+  rename: 'Атын өзгерту',
+  renameLabel: '{name}: жаңа ат',
+  save: 'Сақтау',
+  cancelEdit: 'Болдырмау',
+  renameHint: 'Enter — сақтау, Esc — болдырмау',
+  renamed: 'Сөйлеуші енді «{name}» деп аталады',
+  emptyName: 'Ат бос болмауы керек.',
+  downloads: 'Жүктеп алу:',
+  downloadAs: '{format} пішімінде жүктеп алу',
+  transcript: 'Мәтін',
+  seekTo: '{time} сәтінен тыңдау: {speaker}',
+  badge_kk: 'қаз',
+  badge_ru: 'орыс',
+  langName_kk: 'қазақ тілі',
+  langName_ru: 'орыс тілі',
+  speakerStats: '{count} үзінді, {time}',
+  audioLabel: 'Аудиожазба',
+  noSegments: 'Бұл жазбадан сөз табылмады.',
+  uploaded: '«{name}» жүктелді',
+  unitH: 'сағ',
+  unitMin: 'мин',
+  unitS: 'с',
+};
+
+/** The keys every language defines. */
+export type MessageKey = keyof typeof kk;
+
+const ru: Record<MessageKey, string> = {
+  tagline: 'Расшифровка казахской и русской речи',
+  interfaceLanguage: 'Язык интерфейса',
+  reconnecting: 'Переподключение…',
+  offline: 'Сервер недоступен. Повторяем попытку…',
+  retryNow: 'Повторить сейчас',
+  uploadTitle: 'Загрузка записи',
+  dropHint: 'Перетащите аудиофайлы сюда или',
+  chooseFiles: 'Выбрать файлы',
+  formats: 'Форматы: {formats}.',
+  limits: 'Один файл: до {size}, длительность до {duration}.',
+  retention: 'Записи и тексты удаляются через {retention}.',
+  languagesLabel: 'Язык речи',
+  langBoth: 'Казахский и русский',
+  langKk: 'Казахский',
+  langRu: 'Русский',
+  langAuto: 'Определить автоматически',
+  diarLabel: 'Разделение по говорящим',
+  diarAuto: 'Автоматически',
+  diarSpeaker: 'По голосу',
+  diarChannels: 'По каналам (стерео)',
+  diarNone: 'Не разделять',
+  fileWaiting: 'Ожидает отправки',
+  fileUploading: 'Отправка… {percent}%',
+  fileAccepted: 'Принят, обработка началась',
+  fileTooBig: 'Файл слишком большой ({size}). Наибольший размер — {max}.',
+  uploadProgress: 'Отправка «{name}»',
+  networkError: 'Не удалось связаться с сервером. Проверьте соединение и попробуйте снова.',
+  serverError: 'Ошибка сервера (HTTP {status}). Попробуйте позже.',
+  tooLargeHttp: 'Файл слишком большой для сервера.',
+  jobsTitle: 'Задания',
+  noJobs: 'Заданий пока нет. Загрузите запись выше.',
+  loadMore: 'Показать ещё',
+  status_QUEUED: 'В очереди',
+  status_TRANSCODING: 'Подготовка аудио',
+  status_TRANSCRIBING: 'Распознавание',
+  status_COMPLETED: 'Готово',
+  status_FAILED: 'Ошибка',
+  status_CANCELLED: 'Отменено',
+  status_EXPIRED: 'Срок хранения истёк',
+  jobProgress: 'Выполнение «{name}»',
+  duration: 'Длительность: {value}',
+  expiresIn: 'Удалится через {value}',
+  expiresSoon: 'Скоро удалится',
+  open: 'Открыть текст',
+  cancel: 'Отменить',
+  delete: 'Удалить',
+  confirmDelete: 'Удалить «{name}»? Это действие нельзя отменить.',
+  confirmYes: 'Да, удалить',
+  confirmNo: 'Нет',
+  deleted: '«{name}» удалено',
+  cancelled: '«{name}» отменено',
+  jobDone: '«{name}» готово',
+  back: '← Все задания',
+  notFound: 'Задание не найдено. Возможно, оно удалено или ссылка неверна.',
+  loading: 'Загрузка…',
+  notReady: 'Текст ещё не готов.',
+  speakers: 'Говорящие',
+  rename: 'Переименовать',
+  renameLabel: '{name}: новое имя',
+  save: 'Сохранить',
+  cancelEdit: 'Отмена',
+  renameHint: 'Enter — сохранить, Esc — отмена',
+  renamed: 'Говорящий переименован: «{name}»',
+  emptyName: 'Имя не может быть пустым.',
+  downloads: 'Скачать:',
+  downloadAs: 'Скачать в формате {format}',
+  transcript: 'Текст',
+  seekTo: 'Слушать с {time}: {speaker}',
+  badge_kk: 'каз',
+  badge_ru: 'рус',
+  langName_kk: 'казахский',
+  langName_ru: 'русский',
+  speakerStats: 'фрагментов: {count}, {time}',
+  audioLabel: 'Аудиозапись',
+  noSegments: 'В записи не найдено речи.',
+  uploaded: '«{name}» загружен',
+  unitH: 'ч',
+  unitMin: 'мин',
+  unitS: 'с',
+};
+
+const messages: Record<Lang, Record<MessageKey, string>> = { kk, ru };
+const STORAGE_KEY = 'kazru.lang';
+const listeners = new Set<() => void>();
+
+function initialLang(): Lang {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (saved === 'kk' || saved === 'ru') return saved;
+  } catch {
+    // Storage can be unavailable (privacy settings); fall back to the browser language.
+  }
+  return navigator.language.toLowerCase().startsWith('ru') ? 'ru' : 'kk';
+}
+
+let current: Lang = initialLang();
+document.documentElement.lang = current;
+
+/** The interface language now in use. */
+export function getLang(): Lang {
+  return current;
+}
+
+/** Switches the interface language, remembers it and re-renders every component using it. */
+export function setLang(lang: Lang): void {
+  current = lang;
+  document.documentElement.lang = lang;
+  try {
+    localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // Not remembered; the switch still applies to this page.
+  }
+  for (const fn of listeners) fn();
+}
+
+/** Text for `key` in the current language, with `{name}` placeholders filled from `params`. */
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  return messages[current][key].replace(/\{(\w+)\}/g, (_, name: string) =>
+    String(params[name] ?? `{${name}}`),
+  );
+}
+
+/** Short badge for a BCP-47 language tag ("қаз", "рус"), or null for other languages. */
+export function languageBadge(tag: string | null): { text: string; title: string } | null {
+  const base = tag?.slice(0, 2).toLowerCase();
+  if (base === 'kk') return { text: t('badge_kk'), title: t('langName_kk') };
+  if (base === 'ru') return { text: t('badge_ru'), title: t('langName_ru') };
+  return null;
+}
+
+/** A Lit controller that re-renders its host when the interface language changes. */
+export class LangController implements ReactiveController {
+  private readonly update = () => this.host.requestUpdate();
+  constructor(private readonly host: ReactiveControllerHost) {
+    host.addController(this);
+  }
+  hostConnected(): void {
+    listeners.add(this.update);
+  }
+  hostDisconnected(): void {
+    listeners.delete(this.update);
+  }
+}
