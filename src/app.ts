@@ -2,14 +2,18 @@
  * Process assembly: opens the shared resources once (database, storage, Redis, queue producer,
  * job events) and starts the roles named in `ROLES`.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type BeeQueue from 'bee-queue';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { initOrm } from './db/orm.js';
 import { createJobEvents, type JobEvents } from './jobs/events.js';
-import { createQueue, type TranscriptionQueueData } from './jobs/queue.js';
+import {
+  createQueue,
+  createRedisCommandClient,
+  type TranscriptionQueueData,
+} from './jobs/queue.js';
 import { JobService } from './services/job.service.js';
 import { Storage } from './storage/storage.js';
 import { createSpeechKitProvider } from './stt/speechkit/index.js';
@@ -48,7 +52,8 @@ export interface App {
 export async function startApp(config: Config, logger: Logger, stt?: SttProvider): Promise<App> {
   const orm = await initOrm(config);
   const storage = new Storage(config.dataDir);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  // Fails fast while Redis is away (health checks, job leases); see createRedisCommandClient.
+  const redis = createRedisCommandClient(config.redisUrl, `kazru-${config.roles.join('-')}`);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const events = createJobEvents(config.redisUrl, (err) =>
     logger.warn({ err: err.message }, 'redis pub/sub error'),

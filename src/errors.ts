@@ -77,6 +77,11 @@ export type JobErrorCode =
   | 'STT_OPERATION_FAILED'
   /** The recognition result stream could not be parsed. */
   | 'STT_RESULT_MALFORMED'
+  /**
+   * The worker processing the job died (killed, out of memory, crashed) on every one of its
+   * attempts (`MAX_ATTEMPTS`): a poison job. Other jobs are not affected.
+   */
+  | 'WORKER_CRASHED'
   /** The upload disappeared from storage before processing. */
   | 'SOURCE_MISSING'
   /** Anything unexpected; see logs. */

@@ -28,7 +28,14 @@ if (config.stt.auth.kind === 'none') {
 
 const shutdown = (signal: string) => {
   logger.info({ signal }, 'shutting down');
-  const force = setTimeout(() => process.exit(1), 15_000);
+  // Workers wait up to WORKER_SHUTDOWN_GRACE_SECONDS for running jobs, then hand them back.
+  const force = setTimeout(
+    () => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    },
+    (config.workerShutdownGraceSeconds + 15) * 1000,
+  );
   force.unref();
   app.close().then(
     () => process.exit(0),

@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   MAX_DURATION_SECONDS: int(4 * 3600, 1),
   RETENTION_HOURS: z.coerce.number().positive().default(24),
   WORKER_CONCURRENCY: int(2, 1),
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(10),
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
   STT_PROVIDER: z.enum(['speechkit']).default('speechkit'),
   YANDEX_API_KEY: optionalString,
   YANDEX_IAM_TOKEN: optionalString,
@@ -79,6 +81,13 @@ export interface Config {
   maxDurationSeconds: number;
   retentionHours: number;
   workerConcurrency: number;
+  /**
+   * On SIGTERM a worker lets running jobs finish for this many seconds, then stops them and hands
+   * them back to the queue (another worker resumes them at once).
+   */
+  workerShutdownGraceSeconds: number;
+  /** Seconds between two runs of the queue reconciler in each worker (see `src/jobs/reconciler.ts`). */
+  reconcileIntervalSeconds: number;
   stt: {
     provider: 'speechkit';
     auth: SpeechKitAuth;
@@ -152,6 +161,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxDurationSeconds: e.MAX_DURATION_SECONDS,
     retentionHours: e.RETENTION_HOURS,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerShutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
+    reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     stt: {
       provider: e.STT_PROVIDER,
       auth,

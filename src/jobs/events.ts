@@ -34,12 +34,32 @@ export interface JobEvents {
  * @param redisUrl `redis://host:port`.
  */
 export function createJobEvents(redisUrl: string, onError?: (err: Error) => void): JobEvents {
-  const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
-  const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  // Publishing is best effort (the job row holds the truth): while Redis is away events are
+  // dropped at once instead of piling up. Subscriptions wait for Redis and are renewed by ioredis
+  // on reconnect. Neither may leave a rejected promise unhandled (the event target ignores them).
+  const publishClient = new Redis(redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  });
+  const subscribeClient = new Redis(redisUrl, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  });
   const report = (err: Error) => onError?.(err);
   publishClient.on('error', report);
   subscribeClient.on('error', report);
-  const target = createRedisEventTarget({ publishClient, subscribeClient });
+  const safePublisher = {
+    publish: (channel: string, message: string) =>
+      publishClient.publish(channel, message).catch((err: Error) => {
+        report(err);
+        return 0;
+      }),
+  };
+  const target = createRedisEventTarget({
+    publishClient: safePublisher as unknown as Redis,
+    subscribeClient,
+  });
 
   const on = <T>(topic: string, listener: Listener<T>) => {
     const cb = (event: Event) => listener((event as CustomEvent<T>).detail);

@@ -4,6 +4,7 @@
  * SIGKILL), and a time-bounded ffprobe runner. Internal to `src/media`; nothing else spawns ffmpeg.
  */
 import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import ffmpeg from 'fluent-ffmpeg';
 
 /**
@@ -198,4 +199,43 @@ export function parseStatsTime(line: string): number | undefined {
   if (!m) return undefined;
   const s = Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4]);
   return m[1] ? -s : s;
+}
+
+/**
+ * Kills (SIGKILL) every process whose command line mentions `pathFragment` and that is not a
+ * child of this process: an ffmpeg left behind by a worker that died, found by the job file it
+ * writes. A worker's ffmpeg normally dies with it by itself (its `-stats` lines go to a pipe only
+ * the worker reads; the first write after the worker's death kills it with SIGPIPE, within
+ * ffmpeg's 0.5 s stats period); this is the backstop, run before a job is transcoded again.
+ *
+ * Reads `/proc`, so it acts on Linux only (elsewhere it finds nothing) and only within this
+ * process's PID namespace. Never throws.
+ * @returns the pids killed.
+ */
+export async function killStrayProcesses(pathFragment: string): Promise<number[]> {
+  const killed: number[] = [];
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return killed;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    try {
+      const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      if (!cmdline.some((arg) => arg.includes(pathFragment))) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the ")" that ends the command name: state, ppid, ...
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) continue;
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+    } catch {
+      // gone meanwhile, or not ours to read or kill
+    }
+  }
+  return killed;
 }

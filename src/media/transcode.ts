@@ -8,6 +8,7 @@ import {
   abortReason,
   hardenedCommand,
   INPUT_HARDENING_OPTIONS,
+  killStrayProcesses,
   MediaTimeoutError,
   parseStatsTime,
   runFfmpeg,
@@ -57,7 +58,9 @@ export interface TranscodeOptions {
  * metadata copied. The input is read with the same protocol/demuxer whitelist as `probeMedia`.
  *
  * ffmpeg writes to `output + '.part'`, renamed to `output` on success; on any failure or abort the
- * part file is deleted and `output` is left untouched.
+ * part file is deleted and `output` is left untouched. A part file and ffmpeg process left for the
+ * same output by a worker that died are removed first (see `killStrayProcesses`); callers must
+ * make sure no live process transcodes to the same output (workers hold a job lease).
  *
  * @throws JobError `TRANSCODE_FAILED` (not retryable) when ffmpeg fails or times out.
  * @throws the abort reason when aborted: `signal.reason` if it is an Error (by default an
@@ -94,6 +97,10 @@ export async function transcodeToOpus(
     }
   };
   if (onProgress) report(0);
+
+  // A worker that died mid-transcode may have left its ffmpeg and part file for this output.
+  await killStrayProcesses(partPath);
+  await rm(partPath, { force: true });
 
   const cap = maxDurationSeconds !== undefined ? ['-t', String(maxDurationSeconds)] : [];
   const command = hardenedCommand(inputPath, ['-v', 'error', '-stats', ...cap], cwd)

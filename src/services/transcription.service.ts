@@ -23,7 +23,12 @@ import { buildTranscript } from './transcript-builder.js';
 /** The transcoded OGG/Opus file in a job's directory; kept after completion for playback. */
 export const TRANSCODED_NAME = 'audio.ogg';
 
-/** Attempts after which a retryable failure becomes final. */
+/**
+ * Attempts after which a retryable failure becomes final. Attempts are counted on the job row when
+ * a run starts, so a run that never ended (its worker died) counts too: a job found with
+ * MAX_ATTEMPTS runs already started is a poison job and ends FAILED with `WORKER_CRASHED`
+ * instead of being run again (bee-queue alone would re-queue it after every stall, forever).
+ */
 export const MAX_ATTEMPTS = 4;
 
 /** What the pipeline needs from the outside world. */
@@ -73,6 +78,21 @@ export async function runTranscription(
   if (!job || isTerminal(job.status)) return; // deleted, cancelled or done: nothing to do
   const log = deps.logger.child({ jobId });
   const progress = new ProgressReporter(em, job, deps.events);
+  if (job.attempts >= MAX_ATTEMPTS) {
+    // Every earlier attempt ended without reaching our error handling: its worker died.
+    log.error({ attempts: job.attempts }, 'poison job: its worker died on every attempt');
+    await deps.storage.removeFile(job.id, `${TRANSCODED_NAME}.part`).catch(() => undefined);
+    await markFailed(
+      em,
+      job,
+      new JobError(
+        'WORKER_CRASHED',
+        `Processing this recording stopped the worker ${job.attempts} times, so it was given up. Other recordings are not affected; try converting the file to WAV or FLAC and upload it again.`,
+      ),
+      deps.events,
+    );
+    return;
+  }
   job.attempts += 1;
   job.startedAt ??= new Date();
   await em.flush();
