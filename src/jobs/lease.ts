@@ -12,8 +12,12 @@ import os from 'node:os';
 import type { Redis } from 'ioredis';
 import { STALL_INTERVAL_MS } from './queue.js';
 
-/** How long a lease lives without renewal, in ms (three stall intervals). */
-export const LEASE_TTL_MS = 3 * STALL_INTERVAL_MS;
+/**
+ * How long a lease lives without renewal, in ms (two stall intervals). A job whose worker died
+ * is re-queued by the stall check after 1–2 stall intervals; its next run waits for the dead
+ * worker's lease to lapse, so recovery takes at most about this long.
+ */
+export const LEASE_TTL_MS = 2 * STALL_INTERVAL_MS;
 
 /** How often a worker renews the leases of the jobs it runs, in ms. */
 export const LEASE_RENEW_INTERVAL_MS = STALL_INTERVAL_MS / 2;
@@ -55,14 +59,24 @@ export class JobLeases {
   }
 
   /**
-   * Takes the lease of a job.
-   * @returns false when another worker holds it.
+   * Takes the lease of a job, waiting up to `waitMs` for a lease held elsewhere to expire (the
+   * holder may have died: its lease then lapses within {@link LEASE_TTL_MS}).
+   * @param waitMs how long to wait for another holder's lease, in ms (default LEASE_TTL_MS + 1 s:
+   *   a lease still held after that is renewed by a live worker).
+   * @returns false when another worker still holds it after `waitMs`.
    * @throws when Redis is unreachable.
    */
-  async acquire(jobId: string): Promise<boolean> {
-    const ok = await this.redis.set(leaseKey(jobId), this.owner, 'PX', LEASE_TTL_MS, 'NX');
-    if (ok === 'OK') this.held.add(jobId);
-    return ok === 'OK';
+  async acquire(jobId: string, waitMs = LEASE_TTL_MS + 1000): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const ok = await this.redis.set(leaseKey(jobId), this.owner, 'PX', LEASE_TTL_MS, 'NX');
+      if (ok === 'OK') {
+        this.held.add(jobId);
+        return true;
+      }
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   /**

@@ -89,7 +89,7 @@ export function createRedisCommandClient(redisUrl: string, connectionName: strin
   const scriptBySha = new Map(
     Object.entries(beeQueueLua.shas).map(([name, sha]) => [sha, name] as const),
   );
-  (client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha = (
+  (client as unknown as { evalsha: (...args: unknown[]) => unknown }).evalsha = (
     ...args: unknown[]
   ) => {
     const callback =
@@ -103,12 +103,13 @@ export function createRedisCommandClient(redisUrl: string, connectionName: strin
       if (!script || !/NOSCRIPT/.test(err.message)) throw err;
       return client.eval(script, ...(rest as [number, ...string[]]));
     });
-    if (callback)
-      result.then(
-        (r) => callback(null, r),
-        (e: Error) => callback(e),
-      );
-    return result;
+    if (!callback) return result;
+    // Callback style (bee-queue): the outcome goes to the callback only, never a rejected promise.
+    result.then(
+      (r) => callback(null, r),
+      (e: Error) => callback(e),
+    );
+    return undefined;
   };
   return client;
 }

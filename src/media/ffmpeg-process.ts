@@ -4,6 +4,7 @@
  * SIGKILL), and a time-bounded ffprobe runner. Internal to `src/media`; nothing else spawns ffmpeg.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import ffmpeg from 'fluent-ffmpeg';
 
@@ -39,6 +40,39 @@ export const INPUT_HARDENING_OPTIONS: readonly string[] = [
 
 /** The binary fluent-ffmpeg runs is `FFMPEG_PATH` or `ffmpeg`; ffprobe likewise. */
 const FFPROBE_BIN = process.env.FFPROBE_PATH || 'ffprobe';
+const FFMPEG_BIN = process.env.FFMPEG_PATH || 'ffmpeg';
+
+/**
+ * `setpriv` (util-linux) if this is Linux and it is installed, else undefined. ffmpeg and ffprobe
+ * are started through `setpriv --pdeathsig KILL -- <binary> …`: setpriv sets PR_SET_PDEATHSIG
+ * and execs the binary in place (same pid, same command line), so the kernel SIGKILLs it the
+ * moment the worker that started it dies, even when the worker itself was SIGKILLed or ran out
+ * of memory. ffmpeg ignores SIGPIPE, so without this it would run on after its worker's death.
+ * (Node spawns children from the main thread, whose exit is the process's exit.)
+ */
+export const SETPRIV_PATH: string | undefined =
+  process.platform === 'linux'
+    ? ['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv'].find((p) => existsSync(p))
+    : undefined;
+
+const PDEATHSIG_ARGS = ['--pdeathsig', 'KILL', '--'];
+
+/**
+ * Makes a fluent-ffmpeg command run its ffmpeg through {@link SETPRIV_PATH}, so ffmpeg dies with
+ * this process. fluent-ffmpeg 2.1.3 (archived upstream, pinned here) has no spawn hook; its
+ * internal `_spawnFfmpeg(args, …)` is wrapped on this one command object to put setpriv's
+ * arguments in front, as fluent-ffmpeg itself does for `nice`. No-op without setpriv.
+ */
+function dieWithParent(command: ffmpeg.FfmpegCommand): void {
+  if (!SETPRIV_PATH) return;
+  const internal = command as unknown as {
+    _spawnFfmpeg: (args: string[], ...rest: unknown[]) => unknown;
+  };
+  const spawnFfmpeg = internal._spawnFfmpeg.bind(command);
+  command.setFfmpegPath(SETPRIV_PATH);
+  internal._spawnFfmpeg = (args, ...rest) =>
+    spawnFfmpeg([...PDEATHSIG_ARGS, FFMPEG_BIN, ...args], ...rest);
+}
 
 /** ffmpeg/ffprobe was killed because it ran past its time budget. */
 export class MediaTimeoutError extends Error {
@@ -149,16 +183,19 @@ export function runFfmpeg(command: ffmpeg.FfmpegCommand, opts: RunOptions = {}):
 
 /**
  * Builds a fluent-ffmpeg command reading `inputPath` with {@link INPUT_HARDENING_OPTIONS}.
- * `extraInputOptions` go before `-i` too (e.g. `-t` as a decode cap).
+ * `extraInputOptions` go before `-i` too (e.g. `-t` as a decode cap). Its ffmpeg dies with this
+ * process (see {@link SETPRIV_PATH}).
  */
 export function hardenedCommand(
   inputPath: string,
   extraInputOptions: string[] = [],
   cwd?: string,
 ): ffmpeg.FfmpegCommand {
-  return ffmpeg({ cwd })
+  const command = ffmpeg({ cwd })
     .input(inputPath)
     .inputOptions(['-nostdin', '-hide_banner', ...INPUT_HARDENING_OPTIONS, ...extraInputOptions]);
+  dieWithParent(command);
+  return command;
 }
 
 /**
@@ -173,8 +210,8 @@ export function runFfprobe(
 ): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
-      FFPROBE_BIN,
-      args,
+      SETPRIV_PATH ?? FFPROBE_BIN,
+      SETPRIV_PATH ? [...PDEATHSIG_ARGS, FFPROBE_BIN, ...args] : args,
       {
         timeout: opts.timeoutMs,
         killSignal: 'SIGKILL',
@@ -204,9 +241,8 @@ export function parseStatsTime(line: string): number | undefined {
 /**
  * Kills (SIGKILL) every process whose command line mentions `pathFragment` and that is not a
  * child of this process: an ffmpeg left behind by a worker that died, found by the job file it
- * writes. A worker's ffmpeg normally dies with it by itself (its `-stats` lines go to a pipe only
- * the worker reads; the first write after the worker's death kills it with SIGPIPE, within
- * ffmpeg's 0.5 s stats period); this is the backstop, run before a job is transcoded again.
+ * writes. A worker's ffmpeg normally dies with it (see {@link SETPRIV_PATH}); this is the
+ * backstop for hosts without setpriv, run before a job is transcoded again.
  *
  * Reads `/proc`, so it acts on Linux only (elsewhere it finds nothing) and only within this
  * process's PID namespace. Never throws.
