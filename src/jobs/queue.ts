@@ -55,6 +55,8 @@ const beeQueueLua = require('bee-queue/lib/lua/index.js') as {
   shas: Record<string, string>;
 };
 
+const ignoreConnectionErrors = () => undefined;
+
 const reconnectOptions: RedisOptions = {
   retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
 };
@@ -76,19 +78,25 @@ export function createRedisCommandClient(redisUrl: string, connectionName: strin
     maxRetriesPerRequest: 1,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
   });
-  client.duplicate = () =>
-    new Redis(redisUrl, {
+  client.duplicate = () => {
+    const waiting = new Redis(redisUrl, {
       ...reconnectOptions,
       connectionName: `${connectionName}-blocking`,
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
     });
+    waiting.on('error', ignoreConnectionErrors); // bee-queue adds its own listener once ready
+    return waiting;
+  };
+  client.on('error', ignoreConnectionErrors); // the owner (bee-queue, the app) logs them
+  // bee-queue recognises a ready-made client by `constructor.name === 'Redis'`; ioredis 5 mixes
+  // EventEmitter into its class, so the inherited `constructor` is EventEmitter. Without this,
+  // bee-queue would treat the client as options and open node-redis connections of its own,
+  // which queue commands while Redis is away (the api would hang instead of failing fast).
+  Object.defineProperty(client, 'constructor', { value: Redis, enumerable: false });
 
   // bee-queue calls evalsha(sha, numKeys, ...keysAndArgs, callback).
   const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
-  const scriptBySha = new Map(
-    Object.entries(beeQueueLua.shas).map(([name, sha]) => [sha, name] as const),
-  );
   (client as unknown as { evalsha: (...args: unknown[]) => unknown }).evalsha = (
     ...args: unknown[]
   ) => {
@@ -98,7 +106,8 @@ export function createRedisCommandClient(redisUrl: string, connectionName: strin
         : undefined;
     const [sha, ...rest] = args;
     const result = evalsha(sha, ...rest).catch((err: Error) => {
-      const name = scriptBySha.get(String(sha));
+      // bee-queue fills `shas` when the queue gets ready, so look the script up now.
+      const name = Object.keys(beeQueueLua.shas).find((n) => beeQueueLua.shas[n] === sha);
       const script = name ? beeQueueLua.scripts[name] : undefined;
       if (!script || !/NOSCRIPT/.test(err.message)) throw err;
       return client.eval(script, ...(rest as [number, ...string[]]));
