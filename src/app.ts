@@ -16,8 +16,7 @@ import {
 } from './jobs/queue.js';
 import { JobService } from './services/job.service.js';
 import { Storage } from './storage/storage.js';
-import { createSpeechKitProvider } from './stt/speechkit/index.js';
-import type { SttProvider } from './stt/types.js';
+import { createSpeechKitProvider, type SpeechKitProviderOptions } from './stt/speechkit/index.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startApi, type ApiHandle } from './roles/api.js';
@@ -47,9 +46,13 @@ export interface App {
 
 /**
  * Opens resources and starts `config.roles`.
- * @param stt override of the STT provider (tests may pass one with short poll delays).
+ * @param sttOptions tuning of the SpeechKit client (tests pass short poll and retry delays).
  */
-export async function startApp(config: Config, logger: Logger, stt?: SttProvider): Promise<App> {
+export async function startApp(
+  config: Config,
+  logger: Logger,
+  sttOptions: SpeechKitProviderOptions = {},
+): Promise<App> {
   const orm = await initOrm(config);
   const storage = new Storage(config.dataDir);
   // Fails fast while Redis is away (health checks, job leases); see createRedisCommandClient.
@@ -74,7 +77,14 @@ export async function startApp(config: Config, logger: Logger, stt?: SttProvider
     },
     queueDepth: async () => {
       const h = await queue.checkHealth();
-      return { waiting: h.waiting, active: h.active, delayed: h.delayed, failed: h.failed };
+      // With an ioredis client bee-queue's MULTI results arrive as [error, value] pairs.
+      const n = (v: unknown) => Number(Array.isArray(v) ? v[1] : v);
+      return {
+        waiting: n(h.waiting),
+        active: n(h.active),
+        delayed: n(h.delayed),
+        failed: n(h.failed),
+      };
     },
   });
   const resources: AppResources = {
@@ -92,7 +102,11 @@ export async function startApp(config: Config, logger: Logger, stt?: SttProvider
   const worker = config.roles.includes('worker')
     ? await startWorker(
         resources,
-        stt ?? createSpeechKitProvider(config.stt, { logger, observer: metrics.speechkitObserver }),
+        createSpeechKitProvider(config.stt, {
+          logger,
+          ...sttOptions,
+          observer: metrics.speechkitObserver,
+        }),
       )
     : undefined;
   const api = config.roles.includes('api')

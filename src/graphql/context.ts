@@ -3,6 +3,7 @@
  */
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/core';
+import type { Logger } from 'pino';
 import { Transcript } from '../db/entities/index.js';
 import type { JobService } from '../services/job.service.js';
 import type { JobEvents } from '../jobs/events.js';
@@ -12,6 +13,8 @@ import type { ServiceInfo } from './types/service-info.js';
 export interface GraphQLContext {
   /** Request-scoped EntityManager (a fork). */
   em: EntityManager;
+  /** Logger of this request (carries its request id) or WebSocket connection. */
+  log: Logger;
   /** Tenant every query is scoped to. */
   tenantId: string;
   jobs: JobService;
@@ -24,7 +27,7 @@ export interface GraphQLContext {
 
 /** Builds a context around a fresh EntityManager fork. */
 export function createContext(
-  base: Pick<GraphQLContext, 'jobs' | 'events' | 'serviceInfo'> & {
+  base: Pick<GraphQLContext, 'jobs' | 'events' | 'serviceInfo' | 'log'> & {
     em: EntityManager;
     tenantId: string;
   },

@@ -1,11 +1,10 @@
 /**
  * Maps errors to GraphQL responses: {@link AppError} keeps its message with a stable
- * `extensions.code` (and `extensions.reason`); anything unexpected is logged and answered as
- * INTERNAL_SERVER_ERROR without internals.
+ * `extensions.code` (and `extensions.reason`); anything unexpected is answered as
+ * INTERNAL_SERVER_ERROR without internals (and logged by `operationsPlugin`).
  */
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 
 interface HttpStatusError {
@@ -15,7 +14,7 @@ interface HttpStatusError {
 }
 
 /** Creates Apollo's `formatError` hook. */
-export function createFormatError(logger: Logger) {
+export function createFormatError() {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
@@ -39,7 +38,7 @@ export function createFormatError(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return withoutStack(formatted);
-    logger.error({ err: original }, 'unexpected GraphQL error');
+    // Logged with the request id by operationsPlugin (src/graphql/plugins.ts).
     return {
       message:
         'Internal server error. The problem has been logged; try again or contact the operator.',

@@ -4,7 +4,9 @@
  *   the upload; non-ASCII names (Kazakh letters) use RFC 5987 `filename*` via express.
  * - `GET /api/v1/jobs/:id/audio` streams a completed job's OGG/Opus audio for playback (HTTP
  *   Range requests supported, so players can seek).
- * - `GET /api/v1/health` reports database, Redis, ffmpeg and STT configuration (200 or 503).
+ * - `GET /api/v1/health/live` answers 200 while the process serves requests (liveness).
+ * - `GET /api/v1/health/ready` (alias `/api/v1/health`) reports database, Redis, ffmpeg and STT
+ *   configuration: 200 when all are usable, else 503 (readiness).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -47,6 +49,33 @@ export function sendError(res: Response, err: unknown): void {
     .json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error.' } });
 }
 
+/**
+ * Express's last error handler: answers JSON `{ error: { code, message } }` and never a stack
+ * trace. Body-parser and other HTTP errors keep their 4xx status (code BAD_USER_INPUT or
+ * PAYLOAD_TOO_LARGE); anything else is logged with the request id and answered 500.
+ */
+export function errorHandler(
+  err: unknown,
+  req: Request,
+  res: Response,
+  next: (err?: unknown) => void,
+): void {
+  if (res.headersSent) return next(err);
+  const status = (err as { status?: number; expose?: boolean }).status;
+  if (!(err instanceof AppError) && status && status >= 400 && status < 500) {
+    const expose = (err as { expose?: boolean }).expose;
+    res.status(status).json({
+      error: {
+        code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT',
+        message: expose ? (err as Error).message : 'Bad request.',
+      },
+    });
+    return;
+  }
+  if (!(err instanceof AppError)) req.log?.error({ err }, 'unexpected HTTP error');
+  sendError(res, err);
+}
+
 /** Builds the `/api/v1` router. */
 export function createApiRouter(deps: RouteDeps): Router {
   const router = express.Router();
@@ -85,10 +114,19 @@ export function createApiRouter(deps: RouteDeps): Router {
     }
   });
 
-  router.get('/health', async (_req, res) => {
-    const report = await checkHealth(deps);
-    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  // Liveness: the process answers (restart it if not). Readiness: it can do its work now (send it
+  // traffic only if so). `/health` is the readiness report, kept for existing monitors.
+  router.get('/health/live', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
   });
+  const ready = async (_req: Request, res: Response) => {
+    const report = await checkHealth(deps);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  };
+  router.get('/health/ready', ready);
+  router.get('/health', ready);
 
   return router;
 }

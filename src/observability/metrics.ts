@@ -60,7 +60,7 @@ export interface Metrics {
 export function createMetrics(role: string, collectors: MetricsCollectors = {}): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ role });
-  collectDefaultMetrics({ register: registry, prefix: 'kazru_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'kazru_' });
 
   const httpRequestSeconds = new Histogram({
     name: 'kazru_http_request_duration_seconds',

@@ -16,7 +16,9 @@ import type { GraphQLSchema } from 'graphql';
 import { DEFAULT_TENANT_ID } from '../domain.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/errors.js';
-import { createApiRouter } from '../http/routes.js';
+import { operationsPlugin } from '../graphql/plugins.js';
+import { httpMetrics, requestLogger } from '../http/observability.js';
+import { createApiRouter, errorHandler } from '../http/routes.js';
 import { serviceInfoFrom } from '../graphql/types/service-info.js';
 import { createStaticRouter } from '../http/static.js';
 import type { AppResources } from '../app.js';
@@ -36,9 +38,14 @@ const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
  * @throws when the port cannot be bound.
  */
 export async function startApi(res: AppResources, schema: GraphQLSchema): Promise<ApiHandle> {
-  const { config, logger, orm, jobs, events } = res;
+  const { config, logger, orm, jobs, events, metrics } = res;
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLogger(logger));
+  app.use(httpMetrics(metrics));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   const server = http.createServer(app);
   const tenantOf = () => DEFAULT_TENANT_ID;
   const serviceInfo = serviceInfoFrom(config);
@@ -58,6 +65,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
           jobs,
           events,
           serviceInfo,
+          log: logger.child({ transport: 'ws' }),
         }),
     },
     wsServer,
@@ -69,10 +77,11 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     allowBatchedHttpRequests: false,
     persistedQueries: false,
     includeStacktraceInErrorResponses: config.nodeEnv === 'development',
-    formatError: createFormatError(logger),
+    formatError: createFormatError(),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
+      operationsPlugin(metrics),
       {
         async serverWillStart() {
           return {
@@ -96,18 +105,20 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     }),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async () =>
+      context: async ({ req }) =>
         createContext({
           em: orm.em.fork(),
           tenantId: tenantOf(),
           jobs,
           events: res.events,
           serviceInfo,
+          log: req.log,
         }),
     }),
   );
 
   app.use(createStaticRouter());
+  app.use(errorHandler);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

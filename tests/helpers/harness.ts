@@ -14,7 +14,6 @@ import { createClient, type Client } from 'graphql-ws';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startApp, type App } from '../../src/app.js';
-import { createSpeechKitProvider } from '../../src/stt/speechkit/index.js';
 import { startSpeechKitDouble, type SpeechKitDouble } from '../speechkit-double/index.js';
 import { loadManifests, type FixtureManifest } from '../speechkit-double/manifest.js';
 
@@ -74,7 +73,11 @@ export interface Subscription {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { pollsUntilDone?: number } = {},
+  opts: {
+    pollsUntilDone?: number;
+    /** Receives every log line (JSON) the app writes, at LOG_LEVEL (default silent). */
+    logLines?: string[];
+  } = {},
 ): Promise<TestApp> {
   const double = await startSpeechKitDouble({
     apiKey: TEST_API_KEY,
@@ -98,12 +101,13 @@ export async function startTestApp(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  const logger = pino({ level: config.logLevel });
-  const stt = createSpeechKitProvider(config.stt, {
+  const logger = opts.logLines
+    ? pino({ level: config.logLevel }, { write: (line: string) => void opts.logLines!.push(line) })
+    : pino({ level: config.logLevel });
+  const app = await startApp(config, logger, {
     poll: { initialDelayMs: 50, maxDelayMs: 200 },
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
   });
-  const app = await startApp(config, logger, stt);
   const url = `http://127.0.0.1:${app.api!.port}`;
   const wsUrl = `ws://127.0.0.1:${app.api!.port}/graphql`;
   const clients: Client[] = [];
