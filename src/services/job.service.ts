@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import type { EntityManager } from '@mikro-orm/core';
+import { OptimisticLockError, type EntityManager } from '@mikro-orm/core';
 import type BeeQueue from 'bee-queue';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -276,13 +276,17 @@ export class JobService {
   /**
    * Renames a speaker; every export uses the new label from then on.
    * @param label 1..100 characters after trimming; control characters removed.
-   * @throws NotFoundError, BadInputError (empty or too long label).
+   * @param expectedVersion the `version` the caller last saw; when given and stale, nothing is
+   *   changed. Without it, only a rename racing this one (same read version) is refused.
+   * @throws NotFoundError, BadInputError (empty or too long label), AppError CONFLICT (reason
+   *   SPEAKER_CHANGED) when another rename got there first.
    */
   async renameSpeaker(
     em: EntityManager,
     tenantId: string,
     speakerId: string,
     label: string,
+    expectedVersion?: number,
   ): Promise<Speaker> {
     const clean = stripUnsafeChars(label).trim();
     if (clean.length === 0 || [...clean].length > 100) {
@@ -293,8 +297,26 @@ export class JobService {
       transcript: { job: { tenant: tenantId } },
     });
     if (!speaker) throw new NotFoundError('Speaker', speakerId);
+    const conflict = () =>
+      new AppError(
+        'CONFLICT',
+        `Someone else renamed this speaker (now "${speaker.label}") since you loaded it. Reload the transcript and rename again if you still want to.`,
+        'SPEAKER_CHANGED',
+      );
+    if (expectedVersion !== undefined && expectedVersion !== speaker.version) throw conflict();
+    if (speaker.label === clean) return speaker;
     speaker.label = clean;
-    await em.flush();
+    try {
+      // The UPDATE carries `where version = <read version>` (MikroORM optimistic locking), so a
+      // rename that committed between our read and this write is detected, not overwritten.
+      await em.flush();
+    } catch (err) {
+      if (!(err instanceof OptimisticLockError)) throw err;
+      em.clear();
+      const now = await em.findOne(Speaker, speakerId);
+      if (now) speaker.label = now.label;
+      throw conflict();
+    }
     return speaker;
   }
 

@@ -44,6 +44,10 @@ export class Speaker {
   segmentCount!: number;
 
   /** Optimistic-lock version, bumped on every rename. */
+  @Field(() => Int, {
+    description:
+      'Bumped on every rename. Pass it to renameSpeaker as expectedVersion to be told (CONFLICT) when someone renamed the speaker since you read it.',
+  })
   @Property({ type: 'integer', version: true })
   version: number & Opt = 1;
 }

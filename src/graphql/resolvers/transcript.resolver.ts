@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { Reference } from '@mikro-orm/core';
 import { Segment, Speaker, Transcript, Word } from '../../db/entities/index.js';
 import { renderExport } from '../../exports/index.js';
@@ -31,13 +31,17 @@ export class TranscriptResolver {
     return renderExport(doc, format);
   }
 
-  @Mutation(() => Speaker, { description: 'Renames a speaker; exports use the new name at once.' })
+  @Mutation(() => Speaker, {
+    description:
+      'Renames a speaker; exports use the new name at once. With expectedVersion, a rename made by someone else since then is answered CONFLICT instead of being overwritten.',
+  })
   renameSpeaker(
     @Arg('id', () => ID) id: string,
     @Arg('label') label: string,
     @Ctx() ctx: GraphQLContext,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
   ): Promise<Speaker> {
-    return ctx.jobs.renameSpeaker(ctx.em, ctx.tenantId, id, label);
+    return ctx.jobs.renameSpeaker(ctx.em, ctx.tenantId, id, label, expectedVersion ?? undefined);
   }
 }
 
