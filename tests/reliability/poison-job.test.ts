@@ -39,7 +39,7 @@ let longRecording: string;
 beforeAll(async () => {
   await flushRedisDb(REDIS_URL);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-poison-'));
-  longRecording = await makeLongRecording(tmp, 900);
+  longRecording = await makeLongRecording(tmp, 300);
   c = await createCluster({ redisUrl: REDIS_URL, pollsUntilDone: 2 });
   await Promise.all([c.startApi(), c.startWorker(), c.startWorker()]);
 }, 60_000);
