@@ -115,6 +115,13 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     registers: [registry],
   });
 
+  const speechkitCircuit = new Gauge({
+    name: 'kazru_speechkit_circuit_open',
+    help: 'SpeechKit circuit breaker: 0 closed (calls flow), 0.5 half-open (one trial), 1 open (calls paused).',
+    registers: [registry],
+  });
+  speechkitCircuit.set(0);
+
   if (collectors.jobsByStatus) {
     const read = collectors.jobsByStatus;
     new Gauge({
@@ -156,6 +163,8 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
       attempt: ({ what, outcome, durationMs }) =>
         speechkitRequestSeconds.observe({ request: what, outcome }, durationMs / 1000),
       retry: ({ what, outcome }) => speechkitRetries.inc({ request: what, outcome }),
+      circuit: (state) =>
+        speechkitCircuit.set(state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0),
     },
   };
 }

@@ -12,6 +12,7 @@ import type { Config, SpeechKitAuth } from '../../src/config/config.js';
 import { JobError } from '../../src/errors.js';
 import {
   createSpeechKitProvider,
+  SttCircuitOpenError,
   type SpeechKitProviderOptions,
 } from '../../src/stt/speechkit/index.js';
 import type { RecognitionRequest, SttProvider } from '../../src/stt/types.js';
@@ -628,5 +629,75 @@ describe('SpeechKit client against the v3 double: service-account key file', () 
     expect(d.requests.filter((r) => r.endpoint === 'iam').map((r) => r.status)).toEqual([
       503, 503, 200,
     ]);
+  });
+});
+
+describe('SpeechKit client against the v3 double: circuit breaker', () => {
+  const BREAKER = { consecutiveFailures: 3, halfOpenAfterMs: 700 };
+
+  it('stops calling a SpeechKit that keeps failing, then closes after a good trial', async () => {
+    const d = await startDouble();
+    const states: string[] = [];
+    const p = provider(d, {
+      retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
+      breaker: BREAKER,
+      observer: { circuit: (s) => states.push(s) },
+    });
+    // Three requests in a row fail after their retries (2 attempts each).
+    d.faults.push({ on: 'submit', status: 503, times: 6 });
+    for (let i = 0; i < 3; i++) {
+      const err = await rejection(p.submit(monoRequest()));
+      expect(err).not.toBeInstanceOf(SttCircuitOpenError);
+      expect(err.code).toBe('STT_UNAVAILABLE');
+    }
+    expect(d.submits).toBe(6);
+    expect(states).toEqual(['open']);
+
+    // Open: the next request fails at once and nothing reaches SpeechKit.
+    const started = Date.now();
+    const open = await rejection(p.submit(monoRequest()));
+    const fastFailMs = Date.now() - started;
+    expect(open).toBeInstanceOf(SttCircuitOpenError);
+    expect(open.retryable).toBe(true);
+    expect((open as SttCircuitOpenError).retryAfterMs).toBeGreaterThanOrEqual(1000);
+    expect(d.submits).toBe(6);
+    expect(fastFailMs).toBeLessThan(200);
+
+    // After halfOpenAfter, one trial goes through; SpeechKit is healthy again, so it closes.
+    await new Promise((r) => setTimeout(r, BREAKER.halfOpenAfterMs + 50));
+    await p.submit(monoRequest());
+    await p.submit(monoRequest());
+    expect(d.submits).toBe(8);
+    expect(states).toEqual(['open', 'half-open', 'closed']);
+    console.log(
+      `circuit breaker: opened after 3 failed requests (6 attempts); open fail-fast took ${fastFailMs} ms; closed after one good trial`,
+    );
+  });
+
+  it('a failed trial keeps the circuit open', async () => {
+    const d = await startDouble();
+    const states: string[] = [];
+    const p = provider(d, {
+      retry: { maxAttempts: 1 },
+      breaker: BREAKER,
+      observer: { circuit: (s) => states.push(s) },
+    });
+    d.faults.push({ on: 'submit', status: 504, times: 4 });
+    for (let i = 0; i < 3; i++) await rejection(p.submit(monoRequest()));
+    await new Promise((r) => setTimeout(r, BREAKER.halfOpenAfterMs + 50));
+    const trial = await rejection(p.submit(monoRequest()));
+    expect(trial).not.toBeInstanceOf(SttCircuitOpenError);
+    expect(await rejection(p.submit(monoRequest()))).toBeInstanceOf(SttCircuitOpenError);
+    expect(d.submits).toBe(4);
+    expect(states).toEqual(['open', 'half-open', 'open']);
+  });
+
+  it('client errors (400, 401) are not outages and never open the circuit', async () => {
+    const d = await startDouble();
+    const p = provider(d, { breaker: BREAKER }, {}, { kind: 'api-key', apiKey: 'wrong-key' });
+    for (let i = 0; i < 5; i++) {
+      expect((await rejection(p.submit(monoRequest()))).code).toBe('STT_AUTH_FAILED');
+    }
+    expect(d.submits).toBe(5);
   });
 });

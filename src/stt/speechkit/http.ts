@@ -8,9 +8,24 @@
  * except for one token refresh on 401 when the credentials can be refreshed (service-account IAM
  * tokens). The retry policy is a cockatiel {@link retry} with a {@link DelegateBackoff} that does
  * exponential backoff with full jitter and honours `Retry-After`.
+ *
+ * Around the retries sits one cockatiel circuit breaker per client (so per process): after
+ * `breaker.consecutiveFailures` logical requests in a row fail with an outage (429/5xx/network/
+ * timeout after all their retries), further requests fail at once with
+ * {@link SttCircuitOpenError} — nothing is sent — until `breaker.halfOpenAfterMs` has passed;
+ * then one trial request decides whether to close it again. The worker re-queues a job that
+ * meets an open circuit instead of failing it.
  */
 import { randomUUID } from 'node:crypto';
-import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  handleWhen,
+  retry,
+} from 'cockatiel';
 import { JobError, type JobErrorCode } from '../../errors.js';
 
 /** Minimal structured logger (pino compatible): `logger.warn({ ...fields }, 'message')`. */
@@ -136,6 +151,37 @@ export interface HttpClient {
   send(request: HttpRequest): Promise<HttpResponse>;
 }
 
+/** Circuit breaker tuning: failures in a row that open it, and ms until a trial request. */
+export interface BreakerOptions {
+  consecutiveFailures: number;
+  halfOpenAfterMs: number;
+}
+
+/** Default breaker: open after 5 failed requests in a row, try again after 30 s. */
+export const DEFAULT_BREAKER: Readonly<BreakerOptions> = Object.freeze({
+  consecutiveFailures: 5,
+  halfOpenAfterMs: 30_000,
+});
+
+/**
+ * SpeechKit is considered down (the circuit breaker is open): the request was not sent. A
+ * retryable {@link JobError} (`STT_UNAVAILABLE`); `retryAfterMs` is when a trial request will be
+ * allowed, so a job can wait that long instead of failing.
+ */
+export class SttCircuitOpenError extends JobError {
+  constructor(
+    what: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      'STT_UNAVAILABLE',
+      `SpeechKit ${what} was not sent: SpeechKit failed repeatedly, so calls are paused for ${Math.round(retryAfterMs / 1000)} s.`,
+      true,
+    );
+    this.name = 'SttCircuitOpenError';
+  }
+}
+
 /**
  * Hooks for metrics: called for every HTTP attempt and every retry. `outcome` is the HTTP
  * status as a string ("200", "429", …), "timeout" or "network"; durations are milliseconds.
@@ -143,6 +189,8 @@ export interface HttpClient {
 export interface SpeechKitObserver {
   attempt?(event: { what: string; outcome: string; durationMs: number }): void;
   retry?(event: { what: string; outcome: string }): void;
+  /** The circuit breaker changed state. */
+  circuit?(state: 'closed' | 'open' | 'half-open'): void;
 }
 
 /** Options of {@link createHttpClient}. `requestTimeoutMs` is per attempt, in milliseconds. */
@@ -151,6 +199,7 @@ export interface HttpClientOptions {
   requestTimeoutMs?: number;
   logger?: SpeechKitLogger;
   observer?: SpeechKitObserver;
+  breaker?: Partial<BreakerOptions>;
   /** Injected for tests; defaults to the global `fetch`. */
   fetch?: typeof fetch;
 }
@@ -299,6 +348,35 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const doFetch = options.fetch ?? fetch;
   const logger = options.logger;
   const observer = options.observer;
+  const breakerOptions: BreakerOptions = {
+    ...DEFAULT_BREAKER,
+    ...stripUndefined(options.breaker ?? {}),
+  };
+  // Counts logical requests (after their retries) that ended in an outage; client errors
+  // (400/401/403/404) are not outages and pass through without counting.
+  const breaker = circuitBreaker(handleWhen(isRetryable), {
+    halfOpenAfter: breakerOptions.halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(breakerOptions.consecutiveFailures),
+  });
+  let openedAt = 0;
+  breaker.onStateChange((state) => {
+    const name =
+      state === CircuitState.Open || state === CircuitState.Isolated
+        ? 'open'
+        : state === CircuitState.HalfOpen
+          ? 'half-open'
+          : 'closed';
+    if (name === 'open') openedAt = Date.now();
+    observer?.circuit?.(name);
+    const log = name === 'open' ? logger?.warn : logger?.info;
+    log?.call(
+      logger,
+      { circuit: name, halfOpenAfterMs: breakerOptions.halfOpenAfterMs },
+      name === 'open'
+        ? 'SpeechKit keeps failing: pausing calls (circuit open)'
+        : `SpeechKit circuit ${name}`,
+    );
+  });
 
   return {
     async send(req: HttpRequest): Promise<HttpResponse> {
@@ -413,9 +491,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       });
 
       try {
-        return await policy.execute(attempt, callerSignal);
+        return await breaker.execute(() => policy.execute(attempt, callerSignal), callerSignal);
       } catch (err) {
         if (callerSignal?.aborted) throw callerSignal.reason ?? err;
+        if (err instanceof BrokenCircuitError) {
+          const left = openedAt + breakerOptions.halfOpenAfterMs - Date.now();
+          throw new SttCircuitOpenError(req.what, Math.max(1000, left));
+        }
         throw toJobError(err, req, attempts);
       }
     },

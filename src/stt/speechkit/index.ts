@@ -16,6 +16,9 @@ export {
   type SttConfigDescription,
 } from './provider.js';
 export {
+  DEFAULT_BREAKER,
+  SttCircuitOpenError,
+  type BreakerOptions,
   DEFAULT_RETRY,
   DEFAULT_REQUEST_TIMEOUT_MS,
   RETRYABLE_STATUSES,

@@ -15,6 +15,7 @@ import {
   createHttpClient,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY,
+  type BreakerOptions,
   type RetryOptions,
   type SpeechKitObserver,
   type SpeechKitLogger,
@@ -55,6 +56,8 @@ export interface SpeechKitProviderOptions {
   logger?: SpeechKitLogger;
   /** Metrics hooks, called per HTTP attempt and retry. */
   observer?: SpeechKitObserver;
+  /** Circuit breaker tuning (default {@link DEFAULT_BREAKER}: 5 failures, 30 s). */
+  breaker?: Partial<BreakerOptions>;
 }
 
 /** Health-endpoint view of the STT configuration; never contains secrets. */
@@ -136,6 +139,7 @@ export function createSpeechKitProvider(
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     logger,
     observer: options.observer,
+    breaker: options.breaker,
   });
   const auth = createAuthorizer(cfg, { http, logger });
   const poll: PollOptions = { ...DEFAULT_POLL, ...definedOnly(options.poll) };
