@@ -368,14 +368,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           : 'closed';
     if (name === 'open') openedAt = Date.now();
     observer?.circuit?.(name);
-    const log = name === 'open' ? logger?.warn : logger?.info;
-    log?.call(
-      logger,
-      { circuit: name, halfOpenAfterMs: breakerOptions.halfOpenAfterMs },
-      name === 'open'
-        ? 'SpeechKit keeps failing: pausing calls (circuit open)'
-        : `SpeechKit circuit ${name}`,
-    );
+    const fields = { circuit: name, halfOpenAfterMs: breakerOptions.halfOpenAfterMs };
+    if (name === 'open')
+      logger?.warn(fields, 'SpeechKit keeps failing: pausing calls (circuit open)');
+    else logger?.info(fields, `SpeechKit circuit ${name}`);
   });
 
   return {
