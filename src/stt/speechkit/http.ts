@@ -369,9 +369,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (name === 'open') openedAt = Date.now();
     observer?.circuit?.(name);
     const fields = { circuit: name, halfOpenAfterMs: breakerOptions.halfOpenAfterMs };
-    if (name === 'open')
+    if (name === 'open') {
       logger?.warn(fields, 'SpeechKit keeps failing: pausing calls (circuit open)');
-    else logger?.info(fields, `SpeechKit circuit ${name}`);
+    } else logger?.info(fields, `SpeechKit circuit ${name}`);
   });
 
   return {
