@@ -67,7 +67,11 @@ export async function startWorker(res: AppResources, stt: SttProvider): Promise<
     const controller = new AbortController();
     running.set(jobId, controller);
     try {
-      await runTranscription(jobId, { orm, storage, stt, events, logger }, controller.signal);
+      await runTranscription(
+        jobId,
+        { orm, storage, stt, events, logger, metrics: res.metrics },
+        controller.signal,
+      );
     } finally {
       running.delete(jobId);
       if (controller.signal.reason === HAND_BACK) handedBack.add(jobId);

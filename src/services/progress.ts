@@ -43,6 +43,21 @@ export class ProgressReporter {
     return run;
   }
 
+  /**
+   * Tells subscribers `message` (e.g. why the job is waiting) with the current status and
+   * progress; nothing changes on the job row.
+   */
+  notice(message: string): void {
+    void this.chain.then(() =>
+      this.events.publishProgress({
+        jobId: this.job.id,
+        status: this.job.status,
+        progress: this.job.progress,
+        message,
+      }),
+    );
+  }
+
   /** Resolves when every report issued so far has been written. */
   settle(): Promise<void> {
     return this.chain;

@@ -15,6 +15,8 @@ import type { JobEvents } from '../jobs/events.js';
 import { channelsCarrySameSignal, transcodeToOpus } from '../media/index.js';
 import { chooseOpusBitrate, SPEECHKIT_MAX_AUDIO_SECONDS } from '../media/opus-budget.js';
 import type { Storage } from '../storage/storage.js';
+import type { Metrics } from '../observability/metrics.js';
+import { SttCircuitOpenError } from '../stt/speechkit/index.js';
 import type { SttProvider } from '../stt/types.js';
 import { ProgressReporter, PROGRESS } from './progress.js';
 import { buildTranscript } from './transcript-builder.js';
@@ -38,6 +40,61 @@ export interface PipelineDeps {
   stt: SttProvider;
   events: JobEvents;
   logger: Logger;
+  /** Stage timings, queue wait, billed audio and outcomes go here when given. */
+  metrics?: Metrics;
+}
+
+/**
+ * Longest a job waits, in total, for SpeechKit to come back while its circuit breaker is open
+ * (milliseconds). Past it the job ends FAILED with STT_UNAVAILABLE. 6 h leaves most of the 24 h
+ * retention for the recognition itself.
+ */
+export const STT_OUTAGE_MAX_WAIT_MS = 6 * 3600_000;
+
+/**
+ * Runs one SpeechKit step; while the circuit breaker is open (SpeechKit down) the job waits for
+ * the breaker's trial instead of failing, reporting why on its progress, up to
+ * {@link STT_OUTAGE_MAX_WAIT_MS} in total.
+ * @throws the step's error once the wait budget is spent, or at once for any other error;
+ *   the abort reason when `signal` aborts while waiting.
+ */
+async function whileSttAvailable<T>(
+  step: () => Promise<T>,
+  progress: ProgressReporter,
+  signal: AbortSignal,
+  log: Logger,
+  waited: { ms: number },
+): Promise<T> {
+  for (;;) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof SttCircuitOpenError) || waited.ms >= STT_OUTAGE_MAX_WAIT_MS) throw err;
+      const waitMs = Math.min(err.retryAfterMs, STT_OUTAGE_MAX_WAIT_MS - waited.ms);
+      log.warn({ waitMs }, 'SpeechKit unavailable (circuit open); the job waits');
+      progress.notice(
+        `SpeechKit is unavailable; waiting ${Math.ceil(waitMs / 1000)} s before trying again`,
+      );
+      await sleep(waitMs, signal);
+      waited.ms += waitMs;
+    }
+  }
+}
+
+/** Resolves after `ms` milliseconds; rejects with the abort reason if `signal` aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Thrown when a job was cancelled, deleted or expired while it was being processed. */
@@ -94,32 +151,54 @@ export async function runTranscription(
     return;
   }
   job.attempts += 1;
-  job.startedAt ??= new Date();
+  if (!job.startedAt) {
+    job.startedAt = new Date();
+    deps.metrics?.queueWaitSeconds.observe(
+      (job.startedAt.getTime() - job.createdAt.getTime()) / 1000,
+    );
+  }
   await em.flush();
+  const stage = (name: string) => deps.metrics?.stageSeconds.startTimer({ stage: name });
+  const outage = { ms: 0 };
 
   try {
     await ensureStillWanted(em, job);
     if (!job.sttOperationId) {
+      const transcodeDone = stage('transcode');
       await transcode(job, deps, progress, signal);
+      transcodeDone?.();
       await ensureStillWanted(em, job);
       await progress.report(
         PROGRESS.transcribeStart,
         JobStatus.TRANSCRIBING,
         'Sending audio to SpeechKit',
       );
-      const operationId = await deps.stt.submit(
-        {
-          audioPath: deps.storage.jobFile(job.id, TRANSCODED_NAME),
-          channels: job.diarizationApplied === Diarization.CHANNELS ? 2 : 1,
-          languages: job.options.languages,
-          speakerLabeling: job.diarizationApplied === Diarization.SPEAKER_LABELING,
-          profanityFilter: job.options.profanityFilter,
-          textNormalization: job.options.textNormalization,
-        },
+      const channels = job.diarizationApplied === Diarization.CHANNELS ? 2 : 1;
+      const operationId = await whileSttAvailable(
+        () =>
+          deps.stt.submit(
+            {
+              audioPath: deps.storage.jobFile(job.id, TRANSCODED_NAME),
+              channels,
+              languages: job.options.languages,
+              speakerLabeling: job.diarizationApplied === Diarization.SPEAKER_LABELING,
+              profanityFilter: job.options.profanityFilter,
+              textNormalization: job.options.textNormalization,
+            },
+            signal,
+          ),
+        progress,
         signal,
+        log,
+        outage,
       );
       job.sttOperationId = operationId; // saved at once: never submit (and pay) twice
       await em.flush();
+      // SpeechKit bills audio seconds per channel ("Pricing" in the SpeechKit docs).
+      deps.metrics?.audioSecondsBilled.inc(
+        { channels: String(channels) },
+        (job.durationSeconds ?? 0) * channels,
+      );
       log.info({ operationId }, 'submitted to SpeechKit');
     } else {
       log.info({ operationId: job.sttOperationId }, 'resuming SpeechKit operation');
@@ -133,21 +212,40 @@ export async function runTranscription(
     const operationId = job.sttOperationId;
     const expectedSeconds = Math.max(10, (job.durationSeconds ?? 60) / 6); // ~10 s per audio minute
     const startedPolling = Date.now();
-    await deps.stt.waitForCompletion(
-      operationId,
-      () => {
-        const fraction = Math.min(0.95, (Date.now() - startedPolling) / 1000 / expectedSeconds);
-        const pct =
-          PROGRESS.transcribeStart + fraction * (PROGRESS.transcribeEnd - PROGRESS.transcribeStart);
-        void progress.report(pct, undefined, 'Recognising speech').catch(() => undefined);
-      },
+    const recognitionDone = stage('recognition');
+    await whileSttAvailable(
+      () =>
+        deps.stt.waitForCompletion(
+          operationId,
+          () => {
+            const fraction = Math.min(0.95, (Date.now() - startedPolling) / 1000 / expectedSeconds);
+            const pct =
+              PROGRESS.transcribeStart +
+              fraction * (PROGRESS.transcribeEnd - PROGRESS.transcribeStart);
+            void progress.report(pct, undefined, 'Recognising speech').catch(() => undefined);
+          },
+          signal,
+        ),
+      progress,
       signal,
+      log,
+      outage,
     );
-    const utterances = await deps.stt.fetchUtterances(operationId, signal);
+    const utterances = await whileSttAvailable(
+      () => deps.stt.fetchUtterances(operationId, signal),
+      progress,
+      signal,
+      log,
+      outage,
+    );
+    recognitionDone?.();
     await ensureStillWanted(em, job);
     await progress.report(PROGRESS.persisting, undefined, 'Saving transcript');
+    const persistDone = stage('persist');
     await persistTranscript(em, job, utterances);
+    persistDone?.();
     await progress.report(PROGRESS.done, JobStatus.COMPLETED, 'Transcript ready');
+    deps.metrics?.jobsFinished.inc({ status: JobStatus.COMPLETED, error_code: '' });
     log.info({ utterances: utterances.length }, 'transcription completed');
     // The transcoded Opus file stays until expiry: the web client plays it beside the transcript.
     void deps.stt.deleteResult(operationId).catch(() => undefined);
@@ -170,6 +268,7 @@ export async function runTranscription(
     log.error({ err, code: jobErr.code }, 'job failed');
     await progress.settle();
     await markFailed(em, job, jobErr, deps.events);
+    deps.metrics?.jobsFinished.inc({ status: JobStatus.FAILED, error_code: jobErr.code });
   }
 }
 

@@ -107,8 +107,28 @@ test('mono two-speaker Kazakh/Russian dialogue: speaker labelling, texts and tim
   });
   expect(body.recognitionModel.audioFormat.containerAudio.containerAudioType).toBe('OGG_OPUS');
 
-  // Transcoded audio is removed after success; the original stays until expiry.
-  expect(fs.readdirSync(path.join(t.dataDir, 'jobs', job.id))).toEqual(['source']);
+  // The original and the transcoded Opus (played by the web client) stay until expiry; no
+  // temporary files remain.
+  expect(fs.readdirSync(path.join(t.dataDir, 'jobs', job.id)).sort()).toEqual([
+    'audio.ogg',
+    'source',
+  ]);
+
+  // The playback route serves that Opus file with Range support, so players can seek.
+  const audio = await fetch(`${t.url}/api/v1/jobs/${job.id}/audio`);
+  expect(audio.status).toBe(200);
+  expect(audio.headers.get('content-type')).toBe('audio/ogg');
+  expect(audio.headers.get('accept-ranges')).toBe('bytes');
+  const bytes = Buffer.from(await audio.arrayBuffer());
+  expect(bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
+  const part = await fetch(`${t.url}/api/v1/jobs/${job.id}/audio`, {
+    headers: { range: 'bytes=100-199' },
+  });
+  expect(part.status).toBe(206);
+  expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 200))).toBe(true);
+  const missing = await fetch(`${t.url}/api/v1/jobs/00000000-0000-0000-0000-000000000000/audio`);
+  expect(missing.status).toBe(404);
+  expect(((await missing.json()) as any).error.code).toBe('NOT_FOUND');
 });
 
 test('stereo call recording: AUTO splits speakers by channel', async () => {

@@ -14,6 +14,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startApp, type App } from '../../src/app.js';
+import type { SpeechKitProviderOptions } from '../../src/stt/speechkit/index.js';
 import { startSpeechKitDouble, type SpeechKitDouble } from '../speechkit-double/index.js';
 import { loadManifests, type FixtureManifest } from '../speechkit-double/manifest.js';
 
@@ -77,6 +78,8 @@ export async function startTestApp(
     pollsUntilDone?: number;
     /** Receives every log line (JSON) the app writes, at LOG_LEVEL (default silent). */
     logLines?: string[];
+    /** SpeechKit client tuning on top of the fast test defaults (retries, breaker). */
+    sttOptions?: SpeechKitProviderOptions;
   } = {},
 ): Promise<TestApp> {
   const double = await startSpeechKitDouble({
@@ -107,6 +110,7 @@ export async function startTestApp(
   const app = await startApp(config, logger, {
     poll: { initialDelayMs: 50, maxDelayMs: 200 },
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
+    ...opts.sttOptions,
   });
   const url = `http://127.0.0.1:${app.api!.port}`;
   const wsUrl = `ws://127.0.0.1:${app.api!.port}/graphql`;

@@ -11,8 +11,8 @@
  *
  * Around the retries sits one cockatiel circuit breaker per client (so per process): after
  * `breaker.consecutiveFailures` logical requests in a row fail with an outage (429/5xx/network/
- * timeout after all their retries), further requests fail at once with
- * {@link SttCircuitOpenError} — nothing is sent — until `breaker.halfOpenAfterMs` has passed;
+ * timeout after all their retries), that last failure and every request after it fail with
+ * {@link SttCircuitOpenError} — at once, nothing sent — until `breaker.halfOpenAfterMs` has passed;
  * then one trial request decides whether to close it again. The worker re-queues a job that
  * meets an open circuit instead of failing it.
  */
@@ -172,11 +172,13 @@ export class SttCircuitOpenError extends JobError {
   constructor(
     what: string,
     readonly retryAfterMs: number,
+    options?: { cause?: unknown },
   ) {
     super(
       'STT_UNAVAILABLE',
-      `SpeechKit ${what} was not sent: SpeechKit failed repeatedly, so calls are paused for ${Math.round(retryAfterMs / 1000)} s.`,
+      `SpeechKit ${what} failed: SpeechKit failed repeatedly, so calls are paused for ${Math.round(retryAfterMs / 1000)} s.`,
       true,
+      options,
     );
     this.name = 'SttCircuitOpenError';
   }
@@ -490,9 +492,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         return await breaker.execute(() => policy.execute(attempt, callerSignal), callerSignal);
       } catch (err) {
         if (callerSignal?.aborted) throw callerSignal.reason ?? err;
-        if (err instanceof BrokenCircuitError) {
+        const circuitOpen = breaker.state === CircuitState.Open;
+        if (err instanceof BrokenCircuitError || (circuitOpen && isRetryable(err))) {
+          // Either nothing was sent, or this very failure opened the circuit: SpeechKit is
+          // considered down until the trial request; callers may wait that long.
           const left = openedAt + breakerOptions.halfOpenAfterMs - Date.now();
-          throw new SttCircuitOpenError(req.what, Math.max(1000, left));
+          throw new SttCircuitOpenError(req.what, Math.max(1000, left), {
+            cause: err instanceof BrokenCircuitError ? undefined : err,
+          });
         }
         throw toJobError(err, req, attempts);
       }
