@@ -31,6 +31,8 @@ export interface Speaker {
   label: string;
   segmentCount: number;
   speakingSeconds: number;
+  /** Bumped on every rename; sent back so a rename by someone else is not overwritten. */
+  version: number;
 }
 
 /** One utterance; `start`/`end` in seconds. */
@@ -177,7 +179,7 @@ export async function fetchJobs(first: number, after: string | null = null): Pro
 export async function fetchJob(id: string): Promise<JobWithTranscript | null> {
   const d = await gql<{ job: JobWithTranscript | null }>(
     `query($id: ID!) { job(id: $id) { ${JOB_FIELDS}
-      transcript { id speakers { id tag label segmentCount speakingSeconds }
+      transcript { id speakers { id tag label segmentCount speakingSeconds version }
         segments { id index start end text language speaker { id } } } } }`,
     { id },
   );
@@ -198,13 +200,22 @@ export async function deleteJob(id: string): Promise<void> {
   await gql('mutation($id: ID!) { deleteJob(id: $id) }', { id });
 }
 
-/** Renames a speaker; returns the saved (trimmed) label. */
-export async function renameSpeaker(id: string, label: string): Promise<string> {
-  const d = await gql<{ renameSpeaker: { label: string } }>(
-    'mutation($id: ID!, $label: String!) { renameSpeaker(id: $id, label: $label) { id label } }',
-    { id, label },
+/**
+ * Renames a speaker; returns the saved (trimmed) label and its new version.
+ * @param expectedVersion the version last read; a rename by someone else since then is refused
+ *   (ApiError CONFLICT) instead of overwritten.
+ */
+export async function renameSpeaker(
+  id: string,
+  label: string,
+  expectedVersion: number,
+): Promise<{ label: string; version: number }> {
+  const d = await gql<{ renameSpeaker: { label: string; version: number } }>(
+    `mutation($id: ID!, $label: String!, $v: Int) {
+      renameSpeaker(id: $id, label: $label, expectedVersion: $v) { id label version } }`,
+    { id, label, v: expectedVersion },
   );
-  return d.renameSpeaker.label;
+  return d.renameSpeaker;
 }
 
 /**

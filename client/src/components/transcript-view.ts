@@ -301,23 +301,40 @@ export class TranscriptView extends LitElement {
       this.renameError = t('emptyName');
       return;
     }
+    const speaker = this.speaker(id);
     this.saving = true;
     try {
-      const saved = await renameSpeaker(id, label);
+      const saved = await renameSpeaker(id, label, speaker?.version ?? 0);
       const transcript = job.transcript;
       this.job = {
         ...job,
         transcript: {
           ...transcript,
-          speakers: transcript.speakers.map((s) => (s.id === id ? { ...s, label: saved } : s)),
+          speakers: transcript.speakers.map((s) => (s.id === id ? { ...s, ...saved } : s)),
         },
       };
-      announce(this, t('renamed', { name: saved }));
+      announce(this, t('renamed', { name: saved.label }));
       this.cancelRename();
     } catch (err) {
       this.renameError = errorText(err);
+      // Someone else renamed it: show their name and version, so trying again can succeed.
+      if (err instanceof ApiError && err.code === 'CONFLICT') await this.reloadSpeakers();
     } finally {
       this.saving = false;
+    }
+  }
+
+  private async reloadSpeakers() {
+    try {
+      const fresh = await fetchJob(this.jobId);
+      if (fresh?.transcript && this.job?.transcript) {
+        this.job = {
+          ...this.job,
+          transcript: { ...this.job.transcript, speakers: fresh.transcript.speakers },
+        };
+      }
+    } catch {
+      // The error already shown is the one that matters.
     }
   }
 
