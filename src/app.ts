@@ -19,6 +19,7 @@ import { Storage } from './storage/storage.js';
 import { createSpeechKitProvider, type SpeechKitProviderOptions } from './stt/speechkit/index.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { startMetricsServer } from './observability/metrics-server.js';
 import { startApi, type ApiHandle } from './roles/api.js';
 import { startWorker, type WorkerHandle } from './roles/worker.js';
 
@@ -112,6 +113,12 @@ export async function startApp(
   const api = config.roles.includes('api')
     ? await startApi(resources, await buildAppSchema())
     : undefined;
+  // The api serves /metrics itself; a worker-only process needs its own port for it.
+  const metricsServer =
+    !api && config.metricsPort > 0
+      ? await startMetricsServer(metrics, config.host, config.metricsPort)
+      : undefined;
+  if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics on /metrics');
 
   let closing: Promise<void> | undefined;
   return {
@@ -121,6 +128,7 @@ export async function startApp(
     close: () =>
       (closing ??= (async () => {
         await api?.close();
+        await metricsServer?.close();
         await worker?.close();
         await queue.close(2000).catch(() => undefined);
         await events.close();

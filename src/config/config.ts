@@ -48,6 +48,8 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: int(2, 1),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(10),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
+  /** Worker-only processes serve /metrics and /health/live on this port; 0 = off. */
+  METRICS_PORT: int(0, 0).refine((p) => p <= 65535, 'must be a TCP port (0-65535)'),
   STT_PROVIDER: z.enum(['speechkit']).default('speechkit'),
   YANDEX_API_KEY: optionalString,
   YANDEX_IAM_TOKEN: optionalString,
@@ -88,6 +90,8 @@ export interface Config {
   workerShutdownGraceSeconds: number;
   /** Seconds between two runs of the queue reconciler in each worker (see `src/jobs/reconciler.ts`). */
   reconcileIntervalSeconds: number;
+  /** Port of the metrics endpoint of a worker-only process (0: none; the api serves /metrics). */
+  metricsPort: number;
   stt: {
     provider: 'speechkit';
     auth: SpeechKitAuth;
@@ -163,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerShutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
+    metricsPort: e.METRICS_PORT,
     stt: {
       provider: e.STT_PROVIDER,
       auth,

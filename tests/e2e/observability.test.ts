@@ -3,6 +3,8 @@
  * metrics that move when work is done, and logs that never contain transcript text.
  */
 import path from 'node:path';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { startMetricsServer } from '../../src/observability/metrics-server.js';
 import {
   FIXTURES_DIR,
   manifest,
@@ -109,4 +111,22 @@ test('metrics move with the work done, and logs never carry transcript text', as
   expect(logLines.length).toBeGreaterThan(5);
   for (const words of texts) expect(all).not.toContain(words);
   expect(all).not.toContain(TEST_API_KEY);
+});
+
+test('a worker-only process serves its own /metrics on METRICS_PORT', async () => {
+  const metrics = createMetrics('worker');
+  metrics.stageSeconds.observe({ stage: 'transcode' }, 3.5);
+  const server = await startMetricsServer(metrics, '127.0.0.1', 0);
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(sample(text, 'kazru_pipeline_stage_duration_seconds_sum', { stage: 'transcode' })).toBe(
+      3.5,
+    );
+    expect(text).toContain('role="worker"');
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    expect((await fetch(`${base}/graphql`)).status).toBe(404);
+  } finally {
+    await server.close();
+  }
 });
