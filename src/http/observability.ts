@@ -28,10 +28,17 @@ export function routeLabel(req: Request): string {
   return 'other';
 }
 
-/** Builds the pino-http middleware that assigns request ids and writes the access log. */
-export function requestLogger(logger: Logger): RequestHandler {
+/**
+ * Builds the pino-http middleware that assigns request ids and writes the access log.
+ * @param tenantOf the caller's tenant, added to every line of the request.
+ */
+export function requestLogger(
+  logger: Logger,
+  tenantOf: (req: IncomingMessage) => string,
+): RequestHandler {
   return pinoHttp({
     logger,
+    customProps: (req) => ({ tenant: tenantOf(req) }),
     genReqId(req: IncomingMessage, res: ServerResponse) {
       const given = req.headers['x-request-id'];
       const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -39,15 +39,15 @@ const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
  */
 export async function startApi(res: AppResources, schema: GraphQLSchema): Promise<ApiHandle> {
   const { config, logger, orm, jobs, events, metrics } = res;
+  const tenantOf = () => DEFAULT_TENANT_ID;
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLogger(logger));
+  app.use(requestLogger(logger, tenantOf));
   app.use(httpMetrics(metrics));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   const server = http.createServer(app);
-  const tenantOf = () => DEFAULT_TENANT_ID;
   const serviceInfo = serviceInfoFrom(config);
 
   const wsServer = new WebSocketServer({

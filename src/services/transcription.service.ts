@@ -133,7 +133,7 @@ export async function runTranscription(
   const em = deps.orm.em.fork();
   const job = await em.findOne(Job, jobId);
   if (!job || isTerminal(job.status)) return; // deleted, cancelled or done: nothing to do
-  const log = deps.logger.child({ jobId });
+  const log = deps.logger.child({ jobId, tenant: job.tenant.id });
   const progress = new ProgressReporter(em, job, deps.events);
   if (job.attempts >= MAX_ATTEMPTS) {
     // Every earlier attempt ended without reaching our error handling: its worker died.

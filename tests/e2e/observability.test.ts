@@ -66,6 +66,7 @@ test('every response carries a request id; a sane caller id is kept, a hostile o
   expect(res.headers.get('x-request-id')).toBe('trace-graphql-1');
   const line = logLines.map((l) => JSON.parse(l)).find((l) => l.requestId === 'trace-graphql-1');
   expect(line).toMatchObject({
+    tenant: 'default',
     req: { method: 'POST', path: '/graphql' },
     res: { statusCode: 200 },
   });
@@ -104,6 +105,10 @@ test('metrics move with the work done, and logs never carry transcript text', as
   ).toBe(1);
   expect(sample(text, 'kazru_queue_jobs', { state: 'waiting' })).toBe(0);
   expect(text).toContain('kazru_process_resident_memory_bytes');
+
+  const jobLines = logLines.map((l) => JSON.parse(l)).filter((l) => l.jobId === id);
+  expect(jobLines.length).toBeGreaterThan(0);
+  for (const l of jobLines) expect(l.tenant).toBe('default');
 
   const texts = manifest('dialogue-mono.ogg').utterances.map((u) => u.text);
   expect(texts.length).toBeGreaterThan(0);
