@@ -249,7 +249,7 @@ export function uploadAudio(
       try {
         resolve(readGraphQL<{ uploadAudio: Job }>(xhr.status, xhr.responseText).uploadAudio);
       } catch (err) {
-        reject(err as Error);
+        reject(err instanceof Error ? err : new ApiError('HTTP', '', undefined, xhr.status));
       }
     };
     xhr.onerror = () => reject(new ApiError('NETWORK', ''));
@@ -263,13 +263,13 @@ export function filenameFromDisposition(header: string | null, fallback: string)
   const star = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
   if (star) {
     try {
-      return decodeURIComponent(star[2]!.trim());
+      return decodeURIComponent(star[2].trim());
     } catch {
       // Malformed escape: fall through to the plain filename.
     }
   }
   const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(header);
-  return plain ? plain[1]!.trim() : fallback;
+  return plain ? plain[1].trim() : fallback;
 }
 
 /** Reads `{ error: { code, reason, message } }` from a failed REST answer. */

@@ -20,9 +20,9 @@ function jobIdFromHash(hash: string): string | null {
   const m = /^#\/jobs\/([^/?#]+)/.exec(hash);
   if (!m) return null;
   try {
-    return decodeURIComponent(m[1]!);
+    return decodeURIComponent(m[1]);
   } catch {
-    return m[1]!;
+    return m[1];
   }
 }
 

@@ -71,6 +71,9 @@ export class TranscriptView extends LitElement {
         align-items: baseline;
         justify-content: space-between;
       }
+      .back {
+        margin: 0 0 0.5rem;
+      }
       h2 {
         overflow-wrap: anywhere;
         min-width: 0;
@@ -230,7 +233,7 @@ export class TranscriptView extends LitElement {
 
   private colourOf(speakerId: string): string {
     const i = this.job?.transcript?.speakers.findIndex((s) => s.id === speakerId) ?? 0;
-    return SPEAKER_COLOURS[Math.max(0, i) % SPEAKER_COLOURS.length]!;
+    return SPEAKER_COLOURS[Math.max(0, i) % SPEAKER_COLOURS.length];
   }
 
   private speaker(id: string): Speaker | undefined {
@@ -360,7 +363,7 @@ export class TranscriptView extends LitElement {
   // ---- rendering ------------------------------------------------------------------------
 
   override render() {
-    const back = html`<p><a href="#/">${t('back')}</a></p>`;
+    const back = html`<p class="back"><a href="#/">${t('back')}</a></p>`;
     if (this.loadError) {
       return html`<section class="card">
         ${back}
@@ -417,9 +420,9 @@ export class TranscriptView extends LitElement {
         preload="metadata"
         aria-label=${t('audioLabel')}
         src=${audioUrl(job.id)}
-        @timeupdate=${this.onTime}
-        @seeked=${this.onTime}
-        @pause=${this.onTime}
+        @timeupdate=${() => this.onTime()}
+        @seeked=${() => this.onTime()}
+        @pause=${() => this.onTime()}
       ></audio>
       <h3 class="visually-hidden">${t('speakers')}</h3>
       <ul class="speakers" aria-label=${t('speakers')}>
@@ -462,7 +465,7 @@ export class TranscriptView extends LitElement {
           aria-invalid=${this.renameError ? 'true' : 'false'}
           ?disabled=${this.saving}
           @input=${(e: Event) => (this.draft = (e.target as HTMLInputElement).value)}
-          @keydown=${this.onRenameKey}
+          @keydown=${(e: KeyboardEvent) => this.onRenameKey(e)}
         />
         <button class="primary" ?disabled=${this.saving} @click=${() => void this.saveRename()}>
           ${t('save')}
@@ -505,6 +508,7 @@ export class TranscriptView extends LitElement {
         tabindex="0"
         data-index=${seg.index}
         data-start=${seg.start}
+        data-end=${seg.end}
         aria-current=${active ? 'true' : 'false'}
         title=${t('seekTo', { time, speaker: name })}
         @click=${() => this.seek(seg)}

@@ -88,7 +88,7 @@ export class UploadPanel extends LitElement {
       label.button:hover {
         background: #1e40af;
       }
-      .limits {
+      .drop .limits {
         margin: 0.75rem 0 0;
         font-size: 0.95rem;
       }
@@ -157,9 +157,9 @@ export class UploadPanel extends LitElement {
       <h2 id="upload-title">${t('uploadTitle')}</h2>
       <div
         class="drop ${this.dragging ? 'dragging' : ''}"
-        @dragover=${this.onDragOver}
+        @dragover=${(e: DragEvent) => this.onDragOver(e)}
         @dragleave=${() => (this.dragging = false)}
-        @drop=${this.onDrop}
+        @drop=${(e: DragEvent) => this.onDrop(e)}
       >
         <p>${t('dropHint')}</p>
         <span class="pick">
@@ -168,7 +168,7 @@ export class UploadPanel extends LitElement {
             type="file"
             multiple
             accept=${info ? info.acceptedExtensions.map((e) => `.${e}`).join(',') : 'audio/*'}
-            @change=${this.onPick}
+            @change=${(e: Event) => this.onPick(e)}
           />
           <label class="button" for="file">${t('chooseFiles')}</label>
         </span>
