@@ -280,6 +280,26 @@ test('a file that is not audio shows the server message next to its name', async
   await jobRow('dialogue-mono.ogg').waitFor();
   expect(await jobRow('notes.wav').count()).toBe(0);
   await b.screenshot('5-rejected-file');
+
+  // A file over the size limit is refused before anything is sent. (The limit is lowered in the
+  // page for this: a real 500 MB file would only slow the test down.)
+  const upload = page.locator('kazru-upload');
+  await upload.evaluate((el: { info: { maxUploadBytes: number } }) => {
+    el.info = { ...el.info, maxUploadBytes: 10_000 };
+  });
+  const posts = b.requests.length;
+  await page.locator('kazru-upload input[type=file]').setInputFiles({
+    name: 'big.ogg',
+    mimeType: 'audio/ogg',
+    buffer: fs.readFileSync(DIALOGUE),
+  });
+  const big = page.locator('kazru-upload li[data-file="big.ogg"] [role=alert]');
+  await big.waitFor();
+  expect(await big.textContent()).toBe('Файл тым үлкен (49 KB). Ең үлкен көлем — 9.8 KB.');
+  expect(b.requests.slice(posts).filter((u) => u.endsWith('/graphql'))).toEqual([]);
+  await upload.evaluate((el: { info: { maxUploadBytes: number } }) => {
+    el.info = { ...el.info, maxUploadBytes: 500 * 1024 * 1024 };
+  });
 });
 
 test('live progress survives a network outage: the page reconnects and catches up', async () => {
@@ -381,6 +401,23 @@ test('a phone-sized screen (390×844) has no horizontal scroll', async () => {
   await jobRow('reconnect.ogg').waitFor();
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await b.screenshot('9-phone-home');
+});
+
+test('deleting a job asks first, then removes it', async () => {
+  const { page } = b;
+  const row = jobRow('reconnect.ogg');
+  await row.getByRole('button', { name: /reconnect\.ogg/ }).click();
+  await row.getByText('Удалить «reconnect.ogg»?', { exact: false }).waitFor();
+  await row.getByRole('button', { name: 'Нет' }).click();
+  await row.getByRole('button', { name: 'Да, удалить' }).waitFor({ state: 'detached' });
+  await row.getByRole('button', { name: /reconnect\.ogg/ }).click();
+  await row.getByRole('button', { name: 'Да, удалить' }).click();
+  await row.waitFor({ state: 'detached' });
+  const left = await t.gql<{ jobs: { totalCount: number } }>('{ jobs { totalCount } }');
+  expect(left.data?.jobs.totalCount).toBe(1);
+  await page.reload();
+  await jobRow('dialogue-mono.ogg').waitFor();
+  expect(await jobRow('reconnect.ogg').count()).toBe(0);
 });
 
 test('nothing left the machine and the page logged no errors', () => {
