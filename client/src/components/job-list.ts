@@ -140,7 +140,12 @@ export class JobList extends LitElement {
   async refresh(): Promise<void> {
     try {
       const page = await fetchJobs(Math.min(100, Math.max(PAGE_SIZE, this.jobs.length)));
-      this.jobs = page.jobs;
+      // A live event may have overtaken this answer: keep whichever state is further along.
+      const shown = new Map(this.jobs.map((j) => [j.id, j]));
+      this.jobs = page.jobs.map((j) => {
+        const live = shown.get(j.id);
+        return live && !isTerminal(j.status) && live.progress > j.progress ? live : j;
+      });
       this.hasNextPage = page.hasNextPage;
       this.endCursor = page.endCursor;
       this.loaded = true;

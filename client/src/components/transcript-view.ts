@@ -49,6 +49,8 @@ export class TranscriptView extends LitElement {
   @state() private renameError = '';
   @state() private saving = false;
   @state() private downloadError = '';
+  @state() private audioError = false;
+  @state() private retrying = false;
 
   @query('audio') private audio?: HTMLAudioElement;
   @query('input.rename') private renameInput?: HTMLInputElement;
@@ -193,6 +195,7 @@ export class TranscriptView extends LitElement {
     if (changed.has('jobId') && changed.get('jobId') !== undefined) {
       this.job = undefined;
       this.active = -1;
+      this.audioError = false;
       void this.load();
     }
   }
@@ -225,9 +228,8 @@ export class TranscriptView extends LitElement {
       }
     } catch (err) {
       this.loadError = errorText(err);
-      if (err instanceof ApiError && (err.code === 'NETWORK' || err.code === 'HTTP')) {
-        this.retryTimer = window.setTimeout(() => void this.load(), 5000);
-      }
+      this.retrying = err instanceof ApiError && (err.code === 'NETWORK' || err.code === 'HTTP');
+      if (this.retrying) this.retryTimer = window.setTimeout(() => void this.load(), 5000);
     }
   }
 
@@ -368,6 +370,7 @@ export class TranscriptView extends LitElement {
       return html`<section class="card">
         ${back}
         <p class="error" role="alert">${this.loadError}</p>
+        ${this.retrying ? html`<p class="muted">${t('retrying')}</p>` : nothing}
         <button @click=${() => void this.load()}>${t('retryNow')}</button>
       </section>`;
     }
@@ -423,7 +426,10 @@ export class TranscriptView extends LitElement {
         @timeupdate=${() => this.onTime()}
         @seeked=${() => this.onTime()}
         @pause=${() => this.onTime()}
+        @error=${() => (this.audioError = true)}
+        @loadedmetadata=${() => (this.audioError = false)}
       ></audio>
+      ${this.audioError ? html`<p class="muted" role="status">${t('audioUnavailable')}</p>` : nothing}
       <h3 class="visually-hidden">${t('speakers')}</h3>
       <ul class="speakers" aria-label=${t('speakers')}>
         ${tr.speakers.map((sp) => this.renderSpeaker(sp))}
