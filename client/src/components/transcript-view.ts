@@ -56,6 +56,8 @@ export class TranscriptView extends LitElement {
   @query('input.rename') private renameInput?: HTMLInputElement;
 
   private stopFollow?: () => void;
+  /** Set when the rename field opens, so it gets focus once (not on every re-render). */
+  private focusRename = false;
   private retryTimer?: number;
 
   constructor() {
@@ -201,7 +203,8 @@ export class TranscriptView extends LitElement {
   }
 
   protected override updated(): void {
-    if (this.editing && this.renameInput && this.shadowRoot?.activeElement !== this.renameInput) {
+    if (this.focusRename && this.renameInput) {
+      this.focusRename = false;
       this.renameInput.focus();
       this.renameInput.select();
     }
@@ -284,6 +287,7 @@ export class TranscriptView extends LitElement {
 
   private startRename(sp: Speaker) {
     this.editing = sp.id;
+    this.focusRename = true;
     this.draft = sp.label;
     this.renameError = '';
   }
