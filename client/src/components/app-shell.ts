@@ -3,11 +3,11 @@
  * (`#/` = upload + jobs, `#/jobs/<id>` = transcript) and the aria-live region that reads status
  * changes out. Loads the server's limits first and keeps retrying while the server is away.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
 import { fetchServiceInfo, onConnectionChange, type Job, type ServiceInfo } from '../api.js';
-import { getLang, LangController, setLang, t, type Lang } from '../i18n.js';
-import { errorText, sharedStyles } from './shared.js';
+import { getLang, setLang, t, type Lang } from '../i18n.js';
+import { errorText, sharedStyles, LocalizedElement } from './shared.js';
 import type { JobList } from './job-list.js';
 import './job-list.js';
 import './transcript-view.js';
@@ -27,7 +27,7 @@ function jobIdFromHash(hash: string): string | null {
 }
 
 @customElement('kazru-app')
-export class AppShell extends LitElement {
+export class AppShell extends LocalizedElement {
   @state() private jobId: string | null = jobIdFromHash(location.hash);
   @state() private info: ServiceInfo | null = null;
   @state() private infoError = '';
@@ -42,11 +42,6 @@ export class AppShell extends LitElement {
     this.jobId = jobIdFromHash(location.hash);
     window.scrollTo(0, 0);
   };
-
-  constructor() {
-    super();
-    new LangController(this);
-  }
 
   static override styles = [
     sharedStyles,

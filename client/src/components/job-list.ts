@@ -3,7 +3,7 @@
  * time left before deletion, the error of a failed job, cancel and delete (with confirmation).
  * Refetches after the live connection comes back so no update is missed.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import {
   cancelJob,
@@ -15,8 +15,8 @@ import {
   type JobStatus,
 } from '../api.js';
 import { formatBytes, formatClock, formatSpan, secondsUntil } from '../format.js';
-import { LangController, t } from '../i18n.js';
-import { announce, errorText, progressBar, sharedStyles } from './shared.js';
+import { t } from '../i18n.js';
+import { announce, errorText, progressBar, sharedStyles, LocalizedElement } from './shared.js';
 
 const PAGE_SIZE = 20;
 const TERMINAL: JobStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED'];
@@ -27,7 +27,7 @@ export function isTerminal(status: JobStatus): boolean {
 }
 
 @customElement('kazru-job-list')
-export class JobList extends LitElement {
+export class JobList extends LocalizedElement {
   @state() private jobs: Job[] = [];
   @state() private hasNextPage = false;
   @state() private loaded = false;
@@ -40,11 +40,6 @@ export class JobList extends LitElement {
   private follows = new Map<string, () => void>();
   private stopConnection?: () => void;
   private clock?: number;
-
-  constructor() {
-    super();
-    new LangController(this);
-  }
 
   static override styles = [
     sharedStyles,

@@ -1,9 +1,17 @@
 /**
  * Styles and helpers shared by the components: buttons, focus ring, progress bars, error text.
  */
-import { css, html, type TemplateResult } from 'lit';
+import { css, html, LitElement, type TemplateResult } from 'lit';
 import { ApiError } from '../api.js';
-import { t } from '../i18n.js';
+import { LangController, t } from '../i18n.js';
+
+/** Base of every component: re-renders when the interface language changes. */
+export class LocalizedElement extends LitElement {
+  constructor() {
+    super();
+    new LangController(this);
+  }
+}
 
 /** Readable words for any error: the server's message, else words for the code or status. */
 export function errorText(err: unknown): string {

@@ -4,7 +4,7 @@
  * segment being played is highlighted and kept in view. Speakers can be renamed inline, and the
  * transcript downloaded as TXT, SRT, VTT or JSON.
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import {
   ApiError,
@@ -18,9 +18,9 @@ import {
   type Speaker,
 } from '../api.js';
 import { formatClock } from '../format.js';
-import { LangController, languageBadge, t } from '../i18n.js';
+import { languageBadge, t } from '../i18n.js';
 import { isTerminal } from './job-list.js';
-import { announce, errorText, progressBar, sharedStyles } from './shared.js';
+import { announce, errorText, progressBar, sharedStyles, LocalizedElement } from './shared.js';
 
 /** Speaker colours, each with at least 4.5:1 contrast on white (WCAG AA for text). */
 const SPEAKER_COLOURS = [
@@ -37,7 +37,7 @@ const SPEAKER_COLOURS = [
 const EXPORT_FORMATS = ['txt', 'srt', 'vtt', 'json'] as const;
 
 @customElement('kazru-transcript')
-export class TranscriptView extends LitElement {
+export class TranscriptView extends LocalizedElement {
   /** Id of the job to show. */
   @property() jobId = '';
 
@@ -59,11 +59,6 @@ export class TranscriptView extends LitElement {
   /** Set when the rename field opens, so it gets focus once (not on every re-render). */
   private focusRename = false;
   private retryTimer?: number;
-
-  constructor() {
-    super();
-    new LangController(this);
-  }
 
   static override styles = [
     sharedStyles,

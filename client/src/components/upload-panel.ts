@@ -4,12 +4,12 @@
  * sent; a file over the size limit is refused here, a file the server rejects shows its message.
  * Fires `job-created` (detail: the new Job) for each accepted file.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { uploadAudio, type ServiceInfo, type UploadOptions } from '../api.js';
 import { formatBytes, formatSpan } from '../format.js';
-import { LangController, t } from '../i18n.js';
-import { announce, errorText, progressBar, sharedStyles } from './shared.js';
+import { t } from '../i18n.js';
+import { announce, errorText, progressBar, sharedStyles, LocalizedElement } from './shared.js';
 
 /** One file of the upload list; sizes in bytes. */
 interface Entry {
@@ -29,7 +29,7 @@ const LANGUAGE_CHOICES = {
 type LanguageChoice = keyof typeof LANGUAGE_CHOICES;
 
 @customElement('kazru-upload')
-export class UploadPanel extends LitElement {
+export class UploadPanel extends LocalizedElement {
   /** The server's limits; null until loaded. */
   @property({ attribute: false }) info: ServiceInfo | null = null;
 
@@ -40,11 +40,6 @@ export class UploadPanel extends LitElement {
 
   private nextKey = 1;
   private queue: Promise<void> = Promise.resolve();
-
-  constructor() {
-    super();
-    new LangController(this);
-  }
 
   static override styles = [
     sharedStyles,
