@@ -7,14 +7,7 @@
  * are read at scrape time through the `collect` callbacks given to {@link createMetrics}, so
  * they are exact whichever process did the work.
  */
-import {
-  collectDefaultMetrics,
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-  type LabelValues,
-} from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SpeechKitObserver } from '../stt/speechkit/index.js';
 
 /** Latency buckets in seconds, from 5 ms (a cached query) to 2 min (a long upload). */
@@ -123,30 +116,22 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
   speechkitCircuit.set(0);
 
   if (collectors.jobsByStatus) {
-    const read = collectors.jobsByStatus;
-    new Gauge({
-      name: 'kazru_jobs',
-      help: 'Jobs in the database by status.',
-      labelNames: ['status'] as const,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        setAll(this, 'status', await read().catch(() => ({})));
-      },
-    });
+    scrapedGauge(
+      registry,
+      'kazru_jobs',
+      'Jobs in the database by status.',
+      'status',
+      collectors.jobsByStatus,
+    );
   }
   if (collectors.queueDepth) {
-    const read = collectors.queueDepth;
-    new Gauge({
-      name: 'kazru_queue_jobs',
-      help: 'Jobs in the bee-queue transcription queue by state.',
-      labelNames: ['state'] as const,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        setAll(this, 'state', await read().catch(() => ({})));
-      },
-    });
+    scrapedGauge(
+      registry,
+      'kazru_queue_jobs',
+      'Jobs in the bee-queue transcription queue by state.',
+      'state',
+      collectors.queueDepth,
+    );
   }
 
   return {
@@ -169,8 +154,24 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
   };
 }
 
-function setAll<L extends string>(gauge: Gauge<L>, label: L, values: Record<string, number>): void {
-  for (const [key, value] of Object.entries(values)) {
-    gauge.set({ [label]: key } as LabelValues<L>, value);
-  }
+/** A gauge with one label whose values are read by `read` at every scrape (empty on failure). */
+function scrapedGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  label: string,
+  read: () => Promise<Record<string, number>>,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [key, value] of Object.entries(await read().catch(() => ({})))) {
+        this.set({ [label]: key }, value);
+      }
+    },
+  });
 }
