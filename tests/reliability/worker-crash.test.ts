@@ -67,6 +67,22 @@ async function upload(file: string): Promise<string> {
   return r.data.uploadAudio.id as string;
 }
 
+/**
+ * After a kill: the job ends COMPLETED on its second attempt with one transcript and one
+ * SpeechKit submit since `submitsBefore`, and no `*.part` file or ffmpeg is left.
+ */
+async function expectCompletedOnce(id: string, submitsBefore: number) {
+  const row = await waitForRow(c, id, ['COMPLETED', 'FAILED'], 60_000);
+  expect(row.status).toBe('COMPLETED');
+  expect(row.attempts).toBe(2);
+  expect(transcriptCount(c, id)).toBe(1);
+  const submits = c.double.submits - submitsBefore;
+  expect(submits).toBe(1);
+  expect(partFiles(c.dataDir)).toEqual([]);
+  expect(ffmpegProcesses(c.dataDir)).toEqual([]);
+  return { row, submits };
+}
+
 async function ensureTwoWorkers() {
   while (aliveWorkers().length < 2) await c.startWorker();
 }
@@ -114,14 +130,7 @@ test('worker killed (SIGKILL) mid-transcode: re-run by the other worker, finishe
   );
   const recoveryMs = Date.now() - killedAt;
 
-  const row = await waitForRow(c, id, ['COMPLETED', 'FAILED'], 60_000);
-  expect(row.status).toBe('COMPLETED');
-  expect(row.attempts).toBe(2);
-  expect(transcriptCount(c, id)).toBe(1);
-  const submits = c.double.submits - submitsBefore;
-  expect(submits).toBe(1);
-  expect(partFiles(c.dataDir)).toEqual([]);
-  expect(ffmpegProcesses(c.dataDir)).toEqual([]);
+  const { row, submits } = await expectCompletedOnce(id, submitsBefore);
   console.log(
     `[worker kill mid-transcode] ffmpeg of the killed worker gone after ${ffmpegGoneMs} ms; ` +
       `job re-run after ${recoveryMs} ms; attempts ${row.attempts}; submits ${submits}; ` +
@@ -162,15 +171,8 @@ test('worker killed (SIGKILL) mid-recognition: the saved SpeechKit operation is 
   );
   const recoveryMs = firstPollAfter.at - killedAt;
 
-  const row = await waitForRow(c, id, ['COMPLETED', 'FAILED'], 60_000);
-  expect(row.status).toBe('COMPLETED');
+  const { row, submits } = await expectCompletedOnce(id, submitsBefore);
   expect(row.stt_operation_id).toBe(opId);
-  expect(row.attempts).toBe(2);
-  expect(transcriptCount(c, id)).toBe(1);
-  const submits = c.double.submits - submitsBefore;
-  expect(submits).toBe(1);
-  expect(partFiles(c.dataDir)).toEqual([]);
-  expect(ffmpegProcesses(c.dataDir)).toEqual([]);
   console.log(
     `[worker kill mid-recognition] polling of operation ${opId} resumed after ${recoveryMs} ms; ` +
       `attempts ${row.attempts}; submits ${submits}; completed ${Date.now() - killedAt} ms after the kill`,

@@ -65,11 +65,6 @@ export class JobList extends LocalizedElement {
         gap: 0.5rem;
         flex-wrap: wrap;
       }
-      .name {
-        font-weight: 600;
-        overflow-wrap: anywhere;
-        min-width: 0;
-      }
       .status {
         font-size: 0.9rem;
         font-weight: 600;

@@ -52,6 +52,12 @@ export const sharedStyles = css`
     display: block;
     box-sizing: border-box;
   }
+  /* A file name: bold, and long names wrap anywhere instead of widening the layout. */
+  .name {
+    font-weight: 600;
+    overflow-wrap: anywhere;
+    min-width: 0;
+  }
   *,
   *::before,
   *::after {

@@ -132,11 +132,6 @@ export class UploadPanel extends LocalizedElement {
         gap: 0.5rem;
         flex-wrap: wrap;
       }
-      .name {
-        font-weight: 600;
-        overflow-wrap: anywhere;
-        min-width: 0;
-      }
       .file-state {
         margin: 0.35rem 0 0;
       }
