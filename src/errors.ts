@@ -11,17 +11,26 @@
 /** Stable `extensions.code` values a GraphQL or HTTP client can branch on. */
 export type ApiErrorCode =
   | 'BAD_USER_INPUT'
+  /** No API key was sent, or it is unknown, revoked or expired (`AUTH_MODE=api-key`). */
+  | 'UNAUTHENTICATED'
   | 'PAYLOAD_TOO_LARGE'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  /** Too many requests or uploads per minute from one key or IP; retry after `retryAfterSeconds`. */
+  | 'RATE_LIMITED'
+  /** A tenant quota (audio hours per day, concurrent jobs) is used up; see `retryAfterSeconds`. */
+  | 'QUOTA_EXCEEDED'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 const HTTP_STATUS: Record<ApiErrorCode, number> = {
   BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
   PAYLOAD_TOO_LARGE: 413,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
@@ -35,6 +44,11 @@ export class AppError extends Error {
     message: string,
     /** Finer machine-readable reason, e.g. `MEDIA_TOO_LONG`; sent as `extensions.reason`. */
     readonly reason?: string,
+    /**
+     * Seconds after which the same request may succeed (rate limits, quotas, outages); sent as
+     * `extensions.retryAfterSeconds` and as the HTTP `Retry-After` header.
+     */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';

@@ -59,6 +59,26 @@ const EnvSchema = z.object({
   SPEECHKIT_OPERATION_URL: url('https://operation.api.cloud.yandex.net'),
   SPEECHKIT_IAM_URL: url('https://iam.api.cloud.yandex.net/iam/v1/tokens'),
   SPEECHKIT_MODEL: z.string().min(1).default('general'),
+  /** `open`: no key, one default tenant. `api-key`: every request needs a tenant's API key. */
+  AUTH_MODE: z.enum(['open', 'api-key']).default('open'),
+  /** Serve schema introspection (GraphiQL needs it); defaults to on. */
+  GRAPHQL_INTROSPECTION: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  GRAPHQL_MAX_DEPTH: int(10, 1),
+  GRAPHQL_MAX_ALIASES: int(15, 1),
+  GRAPHQL_MAX_COST: int(5000, 1),
+  GRAPHQL_MAX_DIRECTIVES: int(50, 1),
+  GRAPHQL_MAX_TOKENS: int(1000, 1),
+  /** Requests per minute per API key (or per IP without a key). */
+  RATE_LIMIT_REQUESTS_PER_MINUTE: int(600, 1),
+  /** Uploads per minute per API key (or per IP without a key). */
+  RATE_LIMIT_UPLOADS_PER_MINUTE: int(20, 1),
+  /** Default hours of audio a tenant may upload per day (tenants may override). */
+  TENANT_AUDIO_HOURS_PER_DAY: z.coerce.number().positive().default(48),
+  /** Default number of unfinished jobs a tenant may have at once (tenants may override). */
+  TENANT_MAX_CONCURRENT_JOBS: int(20, 1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -102,6 +122,21 @@ export interface Config {
     model: string;
   };
   logLevel: string;
+  /** `open`: no key, one default tenant; `api-key`: Bearer keys, one tenant per key. */
+  authMode: 'open' | 'api-key';
+  /** GraphQL limits, enforced on HTTP and WebSocket alike (see `src/graphql/armor.ts`). */
+  graphql: {
+    introspection: boolean;
+    maxDepth: number;
+    maxAliases: number;
+    maxCost: number;
+    maxDirectives: number;
+    maxTokens: number;
+  };
+  /** Per key (or per IP without a key), per minute. */
+  rateLimits: { requestsPerMinute: number; uploadsPerMinute: number };
+  /** Defaults for tenants whose own quota is not set. */
+  tenantQuotas: { audioHoursPerDay: number; maxConcurrentJobs: number };
 }
 
 /** Thrown by {@link loadConfig}; its message lists every invalid variable. */
@@ -178,5 +213,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       model: e.SPEECHKIT_MODEL,
     },
     logLevel: e.LOG_LEVEL,
+    authMode: e.AUTH_MODE,
+    graphql: {
+      introspection: e.GRAPHQL_INTROSPECTION,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+    },
+    rateLimits: {
+      requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      uploadsPerMinute: e.RATE_LIMIT_UPLOADS_PER_MINUTE,
+    },
+    tenantQuotas: {
+      audioHoursPerDay: e.TENANT_AUDIO_HOURS_PER_DAY,
+      maxConcurrentJobs: e.TENANT_MAX_CONCURRENT_JOBS,
+    },
   });
 }

@@ -25,6 +25,9 @@ export function createFormatError() {
         extensions: {
           code: original.code,
           ...(original.reason ? { reason: original.reason } : {}),
+          ...(original.retryAfterSeconds !== undefined
+            ? { retryAfterSeconds: original.retryAfterSeconds }
+            : {}),
         },
       };
     }

@@ -39,9 +39,19 @@ export interface RouteDeps {
 /** Sends an error as `{ error: { code, message } }` with its HTTP status. */
 export function sendError(res: Response, err: unknown): void {
   if (err instanceof AppError) {
+    if (err.retryAfterSeconds !== undefined) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+    }
     res
       .status(err.httpStatus)
-      .json({ error: { code: err.code, reason: err.reason, message: err.message } });
+      .json({
+        error: {
+          code: err.code,
+          reason: err.reason,
+          message: err.message,
+          retryAfterSeconds: err.retryAfterSeconds,
+        },
+      });
     return;
   }
   res

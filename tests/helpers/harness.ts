@@ -41,15 +41,34 @@ export interface TestApp {
   url: string;
   wsUrl: string;
   dataDir: string;
-  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    as?: CallerOptions,
+  ): Promise<GqlResult<T>>;
   upload(
     filePath: string,
     options?: Record<string, unknown> | null,
     filename?: string,
+    as?: CallerOptions,
   ): Promise<GqlResult>;
-  subscribe(query: string, variables: Record<string, unknown>): Subscription;
+  subscribe(query: string, variables: Record<string, unknown>, as?: CallerOptions): Subscription;
   jobDirs(): string[];
   close(): Promise<void>;
+}
+
+/** Who a harness call is made as: an API key (sent as `Authorization: Bearer`) and extra headers. */
+export interface CallerOptions {
+  apiKey?: string;
+  headers?: Record<string, string>;
+}
+
+/** HTTP headers for a caller. */
+export function callerHeaders(as?: CallerOptions): Record<string, string> {
+  return {
+    ...(as?.apiKey ? { authorization: `Bearer ${as.apiKey}` } : {}),
+    ...as?.headers,
+  };
 }
 
 /** A GraphQL response plus the HTTP status. `errors` is typed loosely on purpose: tests read it. */
@@ -116,16 +135,16 @@ export async function startTestApp(
   const wsUrl = `ws://127.0.0.1:${app.api!.port}/graphql`;
   const clients: Client[] = [];
 
-  const gql: TestApp['gql'] = async (query, variables) => {
+  const gql: TestApp['gql'] = async (query, variables, as) => {
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...callerHeaders(as) },
       body: JSON.stringify({ query, variables }),
     });
     return { ...((await res.json()) as object), status: res.status };
   };
 
-  const upload: TestApp['upload'] = async (filePath, options, filename) => {
+  const upload: TestApp['upload'] = async (filePath, options, filename, as) => {
     const form = new FormData();
     form.append(
       'operations',
@@ -140,16 +159,17 @@ export async function startTestApp(
     form.append('0', await fs.openAsBlob(filePath), filename ?? path.basename(filePath));
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'Apollo-Require-Preflight': 'true' },
+      headers: { 'Apollo-Require-Preflight': 'true', ...callerHeaders(as) },
       body: form,
     });
     return { ...((await res.json()) as object), status: res.status };
   };
 
-  const subscribe: TestApp['subscribe'] = (query, variables) => {
+  const subscribe: TestApp['subscribe'] = (query, variables, as) => {
     const client = createClient({
       url: wsUrl,
       webSocketImpl: WebSocket,
+      connectionParams: as?.apiKey ? { authorization: `Bearer ${as.apiKey}` } : undefined,
       retryAttempts: 0,
       lazy: true,
     });

@@ -4,6 +4,7 @@ export { Transcript } from './transcript.entity.js';
 export { Speaker } from './speaker.entity.js';
 export { Segment } from './segment.entity.js';
 export { Word } from './word.entity.js';
+export { ApiKey } from './api-key.entity.js';
 
 import { Tenant } from './tenant.entity.js';
 import { Job } from './job.entity.js';
@@ -11,6 +12,7 @@ import { Transcript } from './transcript.entity.js';
 import { Speaker } from './speaker.entity.js';
 import { Segment } from './segment.entity.js';
 import { Word } from './word.entity.js';
+import { ApiKey } from './api-key.entity.js';
 
 /** Every entity, listed explicitly for MikroORM discovery. */
-export const ENTITIES = [Tenant, Job, Transcript, Speaker, Segment, Word];
+export const ENTITIES = [Tenant, ApiKey, Job, Transcript, Speaker, Segment, Word];
