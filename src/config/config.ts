@@ -3,6 +3,7 @@
  * Only this module reads `process.env`. A wrong value stops start-up with a list of every
  * problem (see {@link loadConfig}). Every variable is documented in README.md.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -15,6 +16,38 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 const url = (def: string) => z.url({ protocol: /^https?$/ }).default(def);
+
+/** Names express's `trust proxy` accepts for well-known ranges (proxy-addr, used by express 5). */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Parses `TRUST_PROXY` into what express's `trust proxy` setting takes (see {@link Config}). */
+function parseTrustProxy(v: string, ctx: z.RefinementCtx): boolean | number | string[] {
+  const lower = v.toLowerCase();
+  if (lower === '' || lower === 'false') return false;
+  if (lower === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v) === 0 ? false : Number(v);
+  const entries = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const bad = entries.filter((x) => {
+    if (TRUST_PROXY_NAMES.has(x)) return false;
+    const [addr = '', prefix, ...rest] = x.split('/');
+    const family = net.isIP(addr);
+    if (family === 0 || rest.length > 0) return true;
+    if (prefix === undefined) return false;
+    if (!/^\d+$/.test(prefix)) return true;
+    return Number(prefix) > (family === 4 ? 32 : 128);
+  });
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a proxy address or subnet: ${bad.join(', ')}. Use false, true, a hop count, or a comma list of IPs, CIDRs, loopback, linklocal, uniquelocal`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+}
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -75,6 +108,14 @@ const EnvSchema = z.object({
   RATE_LIMIT_REQUESTS_PER_MINUTE: int(600, 1),
   /** Uploads per minute per API key (or per IP without a key). */
   RATE_LIMIT_UPLOADS_PER_MINUTE: int(20, 1),
+  /** Length of the rate-limit window in seconds; the *_PER_MINUTE limits count per window. */
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
+  /** Express `trust proxy`: false, true, a hop count, or a comma list of proxy addresses/subnets. */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .transform((v, ctx) => parseTrustProxy(v, ctx)),
   /** Default hours of audio a tenant may upload per day (tenants may override). */
   TENANT_AUDIO_HOURS_PER_DAY: z.coerce.number().positive().default(48),
   /** Default number of unfinished jobs a tenant may have at once (tenants may override). */
@@ -133,8 +174,18 @@ export interface Config {
     maxDirectives: number;
     maxTokens: number;
   };
-  /** Per key (or per IP without a key), per minute. */
-  rateLimits: { requestsPerMinute: number; uploadsPerMinute: number };
+  /**
+   * Per API key (or per client IP without a key). The limits count per window of `windowSeconds`
+   * (60 unless `RATE_LIMIT_WINDOW_SECONDS` says otherwise; see `src/http/rate-limit.ts`).
+   */
+  rateLimits: { requestsPerMinute: number; uploadsPerMinute: number; windowSeconds: number };
+  /**
+   * Which proxies may tell the client IP in `X-Forwarded-For` (express `trust proxy`): false =
+   * none (the TCP peer is the client), true = every hop (only behind a proxy that overwrites the
+   * header), a number = that many hops, or a list of addresses, CIDR subnets and the names
+   * `loopback`, `linklocal`, `uniquelocal`. Per-IP rate limits key on the IP this yields.
+   */
+  trustProxy: boolean | number | string[];
   /** Defaults for tenants whose own quota is not set. */
   tenantQuotas: { audioHoursPerDay: number; maxConcurrentJobs: number };
 }
@@ -225,7 +276,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: {
       requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE,
       uploadsPerMinute: e.RATE_LIMIT_UPLOADS_PER_MINUTE,
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     },
+    trustProxy: e.TRUST_PROXY,
     tenantQuotas: {
       audioHoursPerDay: e.TENANT_AUDIO_HOURS_PER_DAY,
       maxConcurrentJobs: e.TENANT_MAX_CONCURRENT_JOBS,

@@ -30,15 +30,16 @@ export function routeLabel(req: Request): string {
 
 /**
  * Builds the pino-http middleware that assigns request ids and writes the access log.
- * @param tenantOf the caller's tenant, added to every line of the request.
+ * @param tenantOf the caller's tenant once authenticated (added to the access-log line; the
+ *   auth middleware adds it to `req.log` for the rest of the request).
  */
-export function requestLogger(
-  logger: Logger,
-  tenantOf: (req: IncomingMessage) => string,
-): RequestHandler {
+export function requestLogger(logger: Logger, tenantOf: (res: Response) => string): RequestHandler {
   return pinoHttp({
     logger,
-    customProps: (req) => ({ tenant: tenantOf(req) }),
+    customProps: (_req, res) => {
+      const locals = (res as unknown as Response).locals;
+      return locals?.principal ? { tenant: tenantOf(res as unknown as Response) } : {};
+    },
     genReqId(req: IncomingMessage, res: ServerResponse) {
       const given = req.headers['x-request-id'];
       const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -22,18 +22,18 @@ import {
   type ExportFormat,
 } from '../exports/index.js';
 import type { JobService } from '../services/job.service.js';
+import { principalOf } from '../auth/principal.js';
 import { describeSttConfig } from '../stt/speechkit/index.js';
 
 const run = promisify(execFile);
 const FORMATS: Record<string, ExportFormat> = { txt: 'TXT', srt: 'SRT', vtt: 'VTT', json: 'JSON' };
 
-/** Dependencies of the HTTP routes. `tenantOf` resolves the caller's tenant. */
+/** Dependencies of the HTTP routes. The caller's tenant comes from `principalOf(res)`. */
 export interface RouteDeps {
   config: Config;
   orm: MikroORM;
   redis: Redis;
   jobs: JobService;
-  tenantOf: (req: Request) => string;
 }
 
 /** Sends an error as `{ error: { code, message } }` with its HTTP status. */
@@ -42,16 +42,14 @@ export function sendError(res: Response, err: unknown): void {
     if (err.retryAfterSeconds !== undefined) {
       res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
     }
-    res
-      .status(err.httpStatus)
-      .json({
-        error: {
-          code: err.code,
-          reason: err.reason,
-          message: err.message,
-          retryAfterSeconds: err.retryAfterSeconds,
-        },
-      });
+    res.status(err.httpStatus).json({
+      error: {
+        code: err.code,
+        reason: err.reason,
+        message: err.message,
+        retryAfterSeconds: err.retryAfterSeconds,
+      },
+    });
     return;
   }
   res
@@ -100,7 +98,11 @@ export function createApiRouter(deps: RouteDeps): Router {
         );
       }
       const em = deps.orm.em.fork();
-      const doc = await deps.jobs.exportDocument(em, deps.tenantOf(req), String(req.params.id));
+      const doc = await deps.jobs.exportDocument(
+        em,
+        principalOf(res).tenantId,
+        String(req.params.id),
+      );
       const body = renderExport(doc, format);
       res.attachment(exportFilename(doc.filename, format));
       res.type(EXPORT_FILE_TYPES[format].contentType);
@@ -114,7 +116,11 @@ export function createApiRouter(deps: RouteDeps): Router {
   router.get('/jobs/:id/audio', async (req, res) => {
     try {
       const em = deps.orm.em.fork();
-      const file = await deps.jobs.playbackAudioPath(em, deps.tenantOf(req), String(req.params.id));
+      const file = await deps.jobs.playbackAudioPath(
+        em,
+        principalOf(res).tenantId,
+        String(req.params.id),
+      );
       res.setHeader('Cache-Control', 'private, no-cache');
       res.sendFile(file, { headers: { 'Content-Type': 'audio/ogg' } }, (err) => {
         if (err && !res.headersSent) sendError(res, err);

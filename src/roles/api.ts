@@ -13,7 +13,10 @@ import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLSchema } from 'graphql';
-import { DEFAULT_TENANT_ID } from '../domain.js';
+import { authenticateConnection, authMiddleware, closeCodeFor } from '../auth/middleware.js';
+import { UnauthenticatedError } from '../auth/keys.js';
+import { OPEN_PRINCIPAL, principalOf, type Principal } from '../auth/principal.js';
+import { UrlSigner } from '../auth/signed-url.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/errors.js';
 import { operationsPlugin } from '../graphql/plugins.js';
@@ -39,34 +42,49 @@ const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
  */
 export async function startApi(res: AppResources, schema: GraphQLSchema): Promise<ApiHandle> {
   const { config, logger, orm, jobs, events, metrics } = res;
-  const tenantOf = () => DEFAULT_TENANT_ID;
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLogger(logger, tenantOf));
+  app.use(requestLogger(logger, (res) => principalOf(res).tenantId));
   app.use(httpMetrics(metrics));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   const server = http.createServer(app);
   const serviceInfo = serviceInfoFrom(config);
+  const signer = await UrlSigner.fromRedis(res.redis);
+  const auth = { mode: config.authMode, orm, signer };
 
   const wsServer = new WebSocketServer({
     server,
     path: '/graphql',
     maxPayload: WS_MAX_PAYLOAD_BYTES,
   });
-  const wsCleanup = useServer<Record<string, unknown>, { gqlContext?: GraphQLContext }>(
+  const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,
-      context: () =>
-        createContext({
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.principal = await authenticateConnection(auth, ctx.connectionParams);
+          return true;
+        } catch (err) {
+          if (!(err instanceof UnauthenticatedError)) throw err;
+          // Close reasons are limited to 123 bytes (RFC 6455 §5.5); the code says the rest.
+          ctx.extra.socket.close(closeCodeFor(err), `${err.code} ${err.reason}`);
+          return false;
+        }
+      },
+      context: (ctx) => {
+        const principal = ctx.extra.principal ?? OPEN_PRINCIPAL;
+        return createContext({
           em: orm.em.fork(),
-          tenantId: DEFAULT_TENANT_ID,
+          principal,
           jobs,
           events,
           serviceInfo,
-          log: logger.child({ transport: 'ws' }),
-        }),
+          signer,
+          log: logger.child({ transport: 'ws', tenant: principal.tenantId }),
+        });
+      },
     },
     wsServer,
   );
@@ -95,7 +113,8 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   });
   await apollo.start();
 
-  app.use('/api/v1', createApiRouter({ config, orm, redis: res.redis, jobs, tenantOf }));
+  app.use(['/graphql', '/api/v1'], authMiddleware(auth));
+  app.use('/api/v1', createApiRouter({ config, orm, redis: res.redis, jobs }));
   app.use(
     '/graphql',
     graphqlUploadExpress({
@@ -105,13 +124,14 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     }),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
+      context: async ({ req, res: httpRes }) =>
         createContext({
           em: orm.em.fork(),
-          tenantId: tenantOf(),
+          principal: principalOf(httpRes),
           jobs,
           events: res.events,
           serviceInfo,
+          signer,
           log: req.log,
         }),
     }),

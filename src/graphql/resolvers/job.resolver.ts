@@ -87,6 +87,17 @@ export class JobResolver {
     return event;
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'Once COMPLETED: a link to the recognised audio (OGG/Opus, HTTP Range supported) for an <audio> element. It carries a signed token (valid 6 h, bound to this job and your API key), so it works without an Authorization header; fetch the job again for a fresh link.',
+  })
+  async audioUrl(@Root() job: Job, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    if (job.status !== JobStatus.COMPLETED) return null;
+    const token = await ctx.signer.sign(job.id, ctx.principal);
+    return `/api/v1/jobs/${encodeURIComponent(job.id)}/audio?token=${token}`;
+  }
+
   @FieldResolver(() => Transcript, { nullable: true, description: 'Set once COMPLETED.' })
   transcript(@Root() job: Job, @Ctx() ctx: GraphQLContext): Promise<Transcript | null> {
     return ctx.transcriptByJob.load(job.id);
