@@ -3,6 +3,9 @@
  * `/graphql` over HTTP (JSON POSTs pass Apollo's CSRF prevention); subscriptions go over
  * graphql-ws on the same path. The schema and its docs come from introspection.
  * `?query=` and `?variables=` in the URL open the editor with that operation.
+ * With `AUTH_MODE=api-key`, the API key saved by the web client (localStorage `kazru.apiKey`)
+ * is sent as `Authorization: Bearer` and in the WebSocket `connection_init` payload; without
+ * one, add the header in GraphiQL's "Headers" tab.
  */
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
@@ -14,9 +17,21 @@ import { createClient } from 'graphql-ws';
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
 
+/** Same storage key as `API_KEY_STORAGE` in client/src/api.ts. */
+const apiKey = localStorage.getItem('kazru.apiKey');
+const auth: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+
 const fetcher = createGraphiQLFetcher({
   url: '/graphql',
-  wsClient: createClient({ url: wsUrl, lazy: true, retryAttempts: Infinity }),
+  headers: auth,
+  wsClient: createClient({
+    url: wsUrl,
+    lazy: true,
+    retryAttempts: Infinity,
+    connectionParams: auth,
+    // A refused key (4401/4403) would be refused again.
+    shouldRetry: (e) => ![4401, 4403].includes((e as { code?: number }).code ?? 0),
+  }),
 });
 
 const defaultQuery = `# KazRu-STT Pro GraphQL API. Open "Docs" for the schema.

@@ -1,8 +1,9 @@
 /**
  * Everything the client says to the server, in one place: GraphQL over HTTP, multipart uploads
  * (XMLHttpRequest, for upload progress), the graphql-ws client for live progress, and `apiFetch`
- * for plain HTTP downloads. When API keys arrive, add the header in {@link authHeaders} (and the
- * WebSocket `connectionParams` below) and every request carries it.
+ * for plain HTTP downloads. Every request carries the API key (when the server runs with
+ * `AUTH_MODE=api-key`) through {@link authHeaders} and the WebSocket `connectionParams`; a refusal
+ * (UNAUTHENTICATED, WebSocket close 4401/4403) is reported to {@link onAuthRequired} listeners.
  */
 import { createClient, type Client } from 'graphql-ws';
 
@@ -48,6 +49,8 @@ export interface Segment {
 
 /** A job with its transcript (null until COMPLETED). */
 export interface JobWithTranscript extends Job {
+  /** Signed link to the recognised audio (works in `<audio src>`); null until COMPLETED. */
+  audioUrl: string | null;
   transcript: { id: string; speakers: Speaker[]; segments: Segment[] } | null;
 }
 
@@ -90,9 +93,43 @@ export class ApiError extends Error {
   }
 }
 
-/** Headers every request carries (an API key goes here later). */
+/** localStorage key of the API key (shared with the GraphiQL page, `client/graphiql/main.ts`). */
+export const API_KEY_STORAGE = 'kazru.apiKey';
+
+/** The stored API key, or null. */
+export function getApiKey(): string | null {
+  try {
+    return localStorage.getItem(API_KEY_STORAGE);
+  } catch {
+    return null;
+  }
+}
+
+/** Stores (or, with null, forgets) the API key; takes effect for the next request. */
+export function setApiKey(key: string | null): void {
+  if (key) localStorage.setItem(API_KEY_STORAGE, key.trim());
+  else localStorage.removeItem(API_KEY_STORAGE);
+}
+
+type AuthListener = (err: ApiError) => void;
+const authListeners = new Set<AuthListener>();
+
+/** Calls `fn` whenever the server refuses the key (or its absence). Returns an unsubscribe. */
+export function onAuthRequired(fn: AuthListener): () => void {
+  authListeners.add(fn);
+  return () => authListeners.delete(fn);
+}
+
+/** Tells the listeners when `err` is an authentication refusal; returns `err`. */
+function noticeAuth(err: ApiError): ApiError {
+  if (err.code === 'UNAUTHENTICATED') for (const fn of authListeners) fn(err);
+  return err;
+}
+
+/** Headers every request carries: `Authorization: Bearer <key>` when a key is stored. */
 function authHeaders(): Record<string, string> {
-  return {};
+  const key = getApiKey();
+  return key ? { authorization: `Bearer ${key}` } : {};
 }
 
 /** `fetch` for this server's API: adds the common headers; network failures become ApiError. */
@@ -121,11 +158,13 @@ function readGraphQL<T>(status: number, body: string): T {
   }
   const first = parsed?.errors?.[0];
   if (first) {
-    throw new ApiError(
-      first.extensions?.code ?? 'ERROR',
-      first.message,
-      first.extensions?.reason,
-      status,
+    throw noticeAuth(
+      new ApiError(
+        first.extensions?.code ?? 'ERROR',
+        first.message,
+        first.extensions?.reason,
+        status,
+      ),
     );
   }
   if (!parsed?.data) {
@@ -178,7 +217,7 @@ export async function fetchJobs(first: number, after: string | null = null): Pro
 /** A job with its transcript, or null when there is no such job. */
 export async function fetchJob(id: string): Promise<JobWithTranscript | null> {
   const d = await gql<{ job: JobWithTranscript | null }>(
-    `query($id: ID!) { job(id: $id) { ${JOB_FIELDS}
+    `query($id: ID!) { job(id: $id) { ${JOB_FIELDS} audioUrl
       transcript { id speakers { id tag label segmentCount speakingSeconds version }
         segments { id index start end text language speaker { id } } } } }`,
     { id },
@@ -279,11 +318,8 @@ async function restError(res: Response): Promise<ApiError> {
       error?: { code?: string; reason?: string; message?: string };
     };
     if (body.error?.message) {
-      return new ApiError(
-        body.error.code ?? 'HTTP',
-        body.error.message,
-        body.error.reason,
-        res.status,
+      return noticeAuth(
+        new ApiError(body.error.code ?? 'HTTP', body.error.message, body.error.reason, res.status),
       );
     }
   } catch {
@@ -317,11 +353,6 @@ export async function downloadExport(jobId: string, format: string): Promise<voi
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** URL of a completed job's audio for the `<audio>` element. */
-export function audioUrl(jobId: string): string {
-  return `/api/v1/jobs/${encodeURIComponent(jobId)}/audio`;
-}
-
 // ---- Live progress over graphql-ws -------------------------------------------------------
 
 /** A progress event of `jobProgress`. */
@@ -346,7 +377,8 @@ function ws(): Client {
     lazy: false,
     keepAlive: 10_000,
     retryAttempts: Infinity,
-    shouldRetry: () => true,
+    // A refused key will be refused again: stop and ask for one (the page reloads once it is set).
+    shouldRetry: (event) => !isAuthClose(event),
     // 0.5 s, 1 s, 2 s … capped at 8 s, plus up to 0.5 s of jitter.
     retryWait: (retries) =>
       new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** retries) + Math.random() * 500)),
@@ -359,13 +391,23 @@ function ws(): Client {
         everConnected = true;
         for (const fn of connectionListeners) fn({ online: true, reconnected });
       },
-      closed: () => {
+      closed: (event) => {
+        if (isAuthClose(event)) {
+          noticeAuth(new ApiError('UNAUTHENTICATED', (event as CloseEvent).reason));
+          return;
+        }
         if (!everConnected) return;
         for (const fn of connectionListeners) fn({ online: false, reconnected: false });
       },
     },
   });
   return wsClient;
+}
+
+/** True for the close codes of a refused API key (4401 none sent, 4403 refused). */
+function isAuthClose(event: unknown): boolean {
+  const code = (event as { code?: number } | null)?.code;
+  return code === 4401 || code === 4403;
 }
 
 /**

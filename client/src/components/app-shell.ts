@@ -2,10 +2,21 @@
  * `<kazru-app>`: header (title, language switcher, "reconnecting…" indicator), a hash router
  * (`#/` = upload + jobs, `#/jobs/<id>` = transcript) and the aria-live region that reads status
  * changes out. Loads the server's limits first and keeps retrying while the server is away.
+ * When the server asks for an API key (`AUTH_MODE=api-key`), shows a key form instead of the
+ * page; the key is kept in localStorage and the page reloads with it.
  */
 import { css, html, nothing } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
-import { fetchServiceInfo, onConnectionChange, type Job, type ServiceInfo } from '../api.js';
+import {
+  ApiError,
+  fetchServiceInfo,
+  getApiKey,
+  onAuthRequired,
+  onConnectionChange,
+  setApiKey,
+  type Job,
+  type ServiceInfo,
+} from '../api.js';
 import { getLang, setLang, t, type Lang } from '../i18n.js';
 import { errorText, sharedStyles, LocalizedElement } from './shared.js';
 import type { JobList } from './job-list.js';
@@ -33,11 +44,15 @@ export class AppShell extends LocalizedElement {
   @state() private infoError = '';
   @state() private reconnecting = false;
   @state() private live = '';
+  /** Set when the server refused the key (or its absence): the message to show. */
+  @state() private keyProblem: string | null = null;
+  @state() private checkingKey = false;
 
   @query('kazru-job-list') private jobList?: JobList;
 
   private retryTimer?: number;
   private stopConnection?: () => void;
+  private stopAuth?: () => void;
   private readonly onHash = () => {
     this.jobId = jobIdFromHash(location.hash);
     window.scrollTo(0, 0);
@@ -111,6 +126,23 @@ export class AppShell extends LocalizedElement {
       .offline p {
         margin: 0 0 0.5rem;
       }
+      .key-row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        margin-top: 0.25rem;
+      }
+      .key-row input {
+        flex: 1 1 16rem;
+        min-width: 0;
+        font: inherit;
+        padding: 0.4rem 0.5rem;
+      }
+      .forget {
+        border-color: #9fb3d9;
+        background: transparent;
+        color: #fff;
+      }
     `,
   ];
 
@@ -121,6 +153,9 @@ export class AppShell extends LocalizedElement {
     this.addEventListener('job-created', (e) =>
       this.jobList?.addJob((e as CustomEvent<Job>).detail),
     );
+    this.stopAuth = onAuthRequired((err) => {
+      this.keyProblem = getApiKey() ? t('keyRefused', { message: err.message }) : '';
+    });
     this.stopConnection = onConnectionChange(({ online }) => (this.reconnecting = !online));
     void this.loadInfo();
   }
@@ -130,6 +165,57 @@ export class AppShell extends LocalizedElement {
     window.removeEventListener('hashchange', this.onHash);
     window.clearTimeout(this.retryTimer);
     this.stopConnection?.();
+    this.stopAuth?.();
+  }
+
+  /** Checks a typed key against the server; reloads the page with it when accepted. */
+  private async saveKey(e: SubmitEvent) {
+    e.preventDefault();
+    const input = (e.target as HTMLFormElement).elements.namedItem('key') as HTMLInputElement;
+    const key = input.value.trim();
+    if (!key) return;
+    this.checkingKey = true;
+    setApiKey(key);
+    try {
+      await fetchServiceInfo();
+      location.reload();
+    } catch (err) {
+      setApiKey(null);
+      this.keyProblem =
+        err instanceof ApiError && err.code === 'UNAUTHENTICATED'
+          ? t('keyRefused', { message: err.message })
+          : errorText(err);
+    } finally {
+      this.checkingKey = false;
+    }
+  }
+
+  private forgetKey() {
+    setApiKey(null);
+    location.reload();
+  }
+
+  private renderKeyForm() {
+    return html`<section class="card" aria-labelledby="key-title">
+      <h2 id="key-title">${t('keyTitle')}</h2>
+      <p>${t('keyHint')}</p>
+      <form @submit=${(e: SubmitEvent) => void this.saveKey(e)}>
+        <label for="api-key">${t('keyLabel')}</label>
+        <div class="key-row">
+          <input
+            id="api-key"
+            name="key"
+            type="password"
+            autocomplete="off"
+            spellcheck="false"
+            placeholder="kzr_…"
+            required
+          />
+          <button type="submit" ?disabled=${this.checkingKey}>${t('keySave')}</button>
+        </div>
+      </form>
+      ${this.keyProblem ? html`<p class="error" role="alert">${this.keyProblem}</p>` : nothing}
+    </section>`;
   }
 
   private async loadInfo() {
@@ -138,6 +224,7 @@ export class AppShell extends LocalizedElement {
       this.info = await fetchServiceInfo();
       this.infoError = '';
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') return;
       this.infoError = errorText(err);
       this.retryTimer = window.setTimeout(() => void this.loadInfo(), RETRY_MS);
     }
@@ -171,6 +258,13 @@ export class AppShell extends LocalizedElement {
             <div class="langs" role="group" aria-label=${t('interfaceLanguage')}>
               ${langButton('kk', 'Қазақша')} ${langButton('ru', 'Русский')}
             </div>
+            ${
+              getApiKey()
+                ? html`<button class="forget" @click=${() => this.forgetKey()}>
+                    ${t('keyForget')}
+                  </button>`
+                : nothing
+            }
           </div>
         </div>
       </header>
@@ -185,10 +279,12 @@ export class AppShell extends LocalizedElement {
             : nothing
         }
         ${
-          this.jobId
-            ? html`<kazru-transcript .jobId=${this.jobId}></kazru-transcript>`
-            : html`<kazru-upload .info=${this.info}></kazru-upload>
-                <kazru-job-list></kazru-job-list>`
+          this.keyProblem !== null
+            ? this.renderKeyForm()
+            : this.jobId
+              ? html`<kazru-transcript .jobId=${this.jobId}></kazru-transcript>`
+              : html`<kazru-upload .info=${this.info}></kazru-upload>
+                  <kazru-job-list></kazru-job-list>`
         }
       </main>
       <div class="visually-hidden" aria-live="polite" role="status">${this.live}</div>

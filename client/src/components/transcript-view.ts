@@ -6,9 +6,9 @@
  */
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { styleMap } from 'lit/directives/style-map.js';
 import {
   ApiError,
-  audioUrl,
   downloadExport,
   fetchJob,
   followJob,
@@ -421,7 +421,7 @@ export class TranscriptView extends LocalizedElement {
         controls
         preload="metadata"
         aria-label=${t('audioLabel')}
-        src=${audioUrl(job.id)}
+        src=${job.audioUrl ?? nothing}
         @timeupdate=${() => this.onTime()}
         @seeked=${() => this.onTime()}
         @pause=${() => this.onTime()}
@@ -460,7 +460,7 @@ export class TranscriptView extends LocalizedElement {
   private renderSpeaker(sp: Speaker) {
     const colour = this.colourOf(sp.id);
     if (this.editing === sp.id) {
-      return html`<li style="--c:${colour}">
+      return html`<li style=${styleMap({ '--c': colour })}>
         <input
           class="rename"
           .value=${this.draft}
@@ -484,7 +484,7 @@ export class TranscriptView extends LocalizedElement {
         }
       </li>`;
     }
-    return html`<li style="--c:${colour}" data-speaker=${sp.id}>
+    return html`<li style=${styleMap({ '--c': colour })} data-speaker=${sp.id}>
       <span class="speaker-name">${sp.label}</span>
       <span class="stats muted"
         >${t('speakerStats', { count: sp.segmentCount, time: formatClock(sp.speakingSeconds) })}</span
@@ -508,7 +508,7 @@ export class TranscriptView extends LocalizedElement {
     return html`<li>
       <div
         class="seg ${active ? 'active' : ''}"
-        style="--c:${this.colourOf(seg.speaker.id)}"
+        style=${styleMap({ '--c': this.colourOf(seg.speaker.id) })}
         role="button"
         tabindex="0"
         data-index=${seg.index}
