@@ -14,6 +14,8 @@ import { createClient, type Client } from 'graphql-ws';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startApp, type App } from '../../src/app.js';
+import { createApiKey, createTenant } from '../../src/auth/keys.js';
+import { Tenant } from '../../src/db/entities/index.js';
 import type { SpeechKitProviderOptions } from '../../src/stt/speechkit/index.js';
 import { startSpeechKitDouble, type SpeechKitDouble } from '../speechkit-double/index.js';
 import { loadManifests, type FixtureManifest } from '../speechkit-double/manifest.js';
@@ -54,7 +56,21 @@ export interface TestApp {
   ): Promise<GqlResult>;
   subscribe(query: string, variables: Record<string, unknown>, as?: CallerOptions): Subscription;
   jobDirs(): string[];
+  /**
+   * Creates a tenant (if new) and an API key for it through the same functions as
+   * `npm run admin`; returns the key in clear.
+   */
+  createTenantKey(
+    tenantId: string,
+    opts?: { expiresAt?: Date; quotas?: TenantQuotas },
+  ): Promise<string>;
   close(): Promise<void>;
+}
+
+/** Per-tenant quota overrides (null = service default). */
+export interface TenantQuotas {
+  audioHoursPerDay?: number | null;
+  maxConcurrentJobs?: number | null;
 }
 
 /** Who a harness call is made as: an API key (sent as `Authorization: Bearer`) and extra headers. */
@@ -198,9 +214,23 @@ export async function startTestApp(
     return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
   };
 
+  const createTenantKey: TestApp['createTenantKey'] = async (tenantId, o = {}) => {
+    const em = app.resources.orm.em.fork();
+    if (!(await em.findOne(Tenant, tenantId))) {
+      await createTenant(em, { id: tenantId, name: `Tenant ${tenantId}`, ...o.quotas });
+    }
+    const { key } = await createApiKey(em, {
+      tenantId,
+      name: `${tenantId}-key`,
+      expiresAt: o.expiresAt,
+    });
+    return key;
+  };
+
   return {
     app,
     config,
+    createTenantKey,
     double,
     url,
     wsUrl,
