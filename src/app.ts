@@ -64,7 +64,7 @@ export async function startApp(
   );
   const queue = createQueue(config.redisUrl, 'producer');
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
-  const jobs = new JobService({ config, storage, queue, events, logger });
+  const jobs = new JobService({ config, storage, queue, events, logger, redis });
   const metrics = createMetrics(config.roles.join('+'), {
     jobsByStatus: async () => {
       const rows = (await orm.em

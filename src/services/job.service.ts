@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { OptimisticLockError, type EntityManager } from '@mikro-orm/core';
 import type BeeQueue from 'bee-queue';
 import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import { Job, Segment, Speaker, Transcript } from '../db/entities/index.js';
 import {
@@ -28,6 +29,7 @@ import { SPEECHKIT_MAX_AUDIO_SECONDS } from '../media/opus-budget.js';
 import type { Storage } from '../storage/storage.js';
 import { sanitizeFilename, stripUnsafeChars } from './filename.js';
 import { publishJobState } from './progress.js';
+import { TenantQuotas, type QuotaAdmission } from './quota.js';
 import { TRANSCODED_NAME } from './transcription.service.js';
 
 /** Options as a client may send them; missing fields take defaults. */
@@ -45,6 +47,8 @@ export interface JobServiceDeps {
   queue: BeeQueue<TranscriptionQueueData>;
   events: JobEvents;
   logger: Logger;
+  /** The app's fail-fast command client; holds the tenant quota counters (`./quota.ts`). */
+  redis: Redis;
 }
 
 /** Name of the stored upload inside the job directory. */
@@ -116,14 +120,22 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 
 /** Domain service for jobs; one instance per process, called with a request-scoped EntityManager. */
 export class JobService {
-  constructor(private readonly deps: JobServiceDeps) {}
+  /** Per-tenant quotas checked by {@link createFromUpload}. */
+  readonly quotas: TenantQuotas;
+
+  constructor(private readonly deps: JobServiceDeps) {
+    this.quotas = new TenantQuotas(deps.redis, deps.config.tenantQuotas);
+  }
 
   /**
    * Accepts an upload: streams it to storage under the size cap, checks with ffprobe that it is
    * audio within the duration cap, then records the job and queues it.
    * Nothing is left on disk or in the database when any step fails.
+   * Tenant quotas (concurrent jobs, audio hours per day; see `./quota.ts`) are checked once the
+   * duration is known, before the row is written.
    * @throws BadInputError (not audio, empty, corrupt, too long, bad options),
-   *   AppError PAYLOAD_TOO_LARGE, AppError SERVICE_UNAVAILABLE when the queue is unreachable.
+   *   AppError PAYLOAD_TOO_LARGE, AppError QUOTA_EXCEEDED (with `retryAfterSeconds`),
+   *   AppError SERVICE_UNAVAILABLE when the queue or Redis is unreachable.
    */
   async createFromUpload(
     em: EntityManager,
@@ -140,6 +152,7 @@ export class JobService {
       throw err;
     }
     const id = randomUUID();
+    let quota: QuotaAdmission | undefined;
     try {
       const sizeBytes = await storage.writeStream(
         id,
@@ -168,6 +181,7 @@ export class JobService {
           );
         }
       }
+      quota = await this.quotas.admit(em, tenantId, info.durationSeconds);
       const now = new Date();
       const job = em.create(Job, {
         id,
@@ -184,6 +198,7 @@ export class JobService {
         expiresAt: new Date(now.getTime() + config.retentionHours * 3600_000),
       });
       await em.flush();
+      await quota.committed();
       try {
         await enqueueTranscription(this.deps.queue, id);
       } catch (err) {
@@ -197,6 +212,7 @@ export class JobService {
       }
       return job;
     } catch (err) {
+      await quota?.abandon();
       await storage.removeJob(id);
       throw err;
     }

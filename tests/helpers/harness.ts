@@ -26,6 +26,18 @@ export const FIXTURES_DIR = path.resolve(
 );
 export const TEST_API_KEY = 'test-api-key';
 
+/**
+ * Abuse limits for tests that are not about them: many tests upload 10+ files within seconds from
+ * 127.0.0.1, so the rate limits and tenant quotas are set out of reach. Tests of the limits
+ * override these through `startTestApp(env)`.
+ */
+export const RELAXED_LIMITS_ENV: Readonly<Record<string, string>> = Object.freeze({
+  RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
+  RATE_LIMIT_UPLOADS_PER_MINUTE: '100000',
+  TENANT_AUDIO_HOURS_PER_DAY: '1000000',
+  TENANT_MAX_CONCURRENT_JOBS: '100000',
+});
+
 /** Redis database used by the tests (flushed before each app start), away from real data. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
 
@@ -137,6 +149,7 @@ export async function startTestApp(
     SPEECHKIT_OPERATION_URL: double.url,
     SPEECHKIT_IAM_URL: double.iamUrl,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...RELAXED_LIMITS_ENV,
     ...env,
   });
   const logger = opts.logLines

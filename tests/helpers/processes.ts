@@ -17,7 +17,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { Redis } from 'ioredis';
 import { startSpeechKitDouble, type SpeechKitDouble } from '../speechkit-double/index.js';
 import { loadManifests } from '../speechkit-double/manifest.js';
-import { FIXTURES_DIR, TEST_API_KEY } from './harness.js';
+import { FIXTURES_DIR, RELAXED_LIMITS_ENV, TEST_API_KEY } from './harness.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN_JS = path.join(REPO_ROOT, 'dist/src/main.js');
@@ -234,6 +234,7 @@ export async function createCluster(opts: {
     SPEECHKIT_IAM_URL: double.iamUrl,
     WORKER_CONCURRENCY: '1',
     LOG_LEVEL: 'info',
+    ...RELAXED_LIMITS_ENV,
     ...opts.env,
   };
   const procs: ServiceProc[] = [];
