@@ -1,7 +1,14 @@
 /**
  * Styles and helpers shared by the components: buttons, focus ring, progress bars, error text.
  */
-import { css, html, LitElement, type TemplateResult } from 'lit';
+import { css, html, LitElement, noChange, type TemplateResult } from 'lit';
+import {
+  Directive,
+  directive,
+  PartType,
+  type AttributePart,
+  type PartInfo,
+} from 'lit/directive.js';
 import { ApiError } from '../api.js';
 import { LangController, t } from '../i18n.js';
 
@@ -31,6 +38,34 @@ export function announce(from: HTMLElement, message: string): void {
   );
 }
 
+/**
+ * `style=${cssProps({ '--c': colour, width: '40%' })}`: sets inline style properties (dash-case
+ * names) through the CSSOM (`style.setProperty`), never as a `style` attribute string. The
+ * server's Content-Security-Policy has no `'unsafe-inline'` for styles, which blocks
+ * `setAttribute('style', …)` but not the CSSOM (CSP Level 3, `style-src-attr`); Lit's own
+ * `styleMap` writes the attribute on first render, so it cannot be used.
+ */
+class CssPropsDirective extends Directive {
+  private names = new Set<string>();
+  constructor(part: PartInfo) {
+    super(part);
+    if (part.type !== PartType.ATTRIBUTE || part.name !== 'style') {
+      throw new Error('cssProps must be the whole value of a style attribute');
+    }
+  }
+  render(_props: Record<string, string>) {
+    return noChange;
+  }
+  override update(part: AttributePart, [props]: [Record<string, string>]) {
+    const style = part.element.style;
+    for (const name of this.names) if (!(name in props)) style.removeProperty(name);
+    for (const [name, value] of Object.entries(props)) style.setProperty(name, value);
+    this.names = new Set(Object.keys(props));
+    return noChange;
+  }
+}
+export const cssProps = directive(CssPropsDirective);
+
 /** A progress bar (0..100) with its accessible name. */
 export function progressBar(value: number, label: string): TemplateResult {
   const v = Math.max(0, Math.min(100, Math.round(value)));
@@ -42,7 +77,7 @@ export function progressBar(value: number, label: string): TemplateResult {
     aria-valuemax="100"
     aria-valuenow=${v}
   >
-    <div class="bar-fill" style="width:${v}%"></div>
+    <div class="bar-fill" style=${cssProps({ width: `${v}%` })}></div>
   </div>`;
 }
 

@@ -6,7 +6,6 @@
  */
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { styleMap } from 'lit/directives/style-map.js';
 import {
   ApiError,
   downloadExport,
@@ -20,7 +19,14 @@ import {
 import { formatClock } from '../format.js';
 import { languageBadge, t } from '../i18n.js';
 import { isTerminal } from './job-list.js';
-import { announce, errorText, progressBar, sharedStyles, LocalizedElement } from './shared.js';
+import {
+  announce,
+  cssProps,
+  errorText,
+  progressBar,
+  sharedStyles,
+  LocalizedElement,
+} from './shared.js';
 
 /** Speaker colours, each with at least 4.5:1 contrast on white (WCAG AA for text). */
 const SPEAKER_COLOURS = [
@@ -460,7 +466,7 @@ export class TranscriptView extends LocalizedElement {
   private renderSpeaker(sp: Speaker) {
     const colour = this.colourOf(sp.id);
     if (this.editing === sp.id) {
-      return html`<li style=${styleMap({ '--c': colour })}>
+      return html`<li style=${cssProps({ '--c': colour })}>
         <input
           class="rename"
           .value=${this.draft}
@@ -484,7 +490,7 @@ export class TranscriptView extends LocalizedElement {
         }
       </li>`;
     }
-    return html`<li style=${styleMap({ '--c': colour })} data-speaker=${sp.id}>
+    return html`<li style=${cssProps({ '--c': colour })} data-speaker=${sp.id}>
       <span class="speaker-name">${sp.label}</span>
       <span class="stats muted"
         >${t('speakerStats', { count: sp.segmentCount, time: formatClock(sp.speakingSeconds) })}</span
@@ -508,7 +514,7 @@ export class TranscriptView extends LocalizedElement {
     return html`<li>
       <div
         class="seg ${active ? 'active' : ''}"
-        style=${styleMap({ '--c': this.colourOf(seg.speaker.id) })}
+        style=${cssProps({ '--c': this.colourOf(seg.speaker.id) })}
         role="button"
         tabindex="0"
         data-index=${seg.index}
