@@ -22,6 +22,7 @@ import { createFormatError } from '../graphql/errors.js';
 import { operationsPlugin } from '../graphql/plugins.js';
 import { httpMetrics, requestLogger } from '../http/observability.js';
 import { createApiRouter, errorHandler } from '../http/routes.js';
+import { createRateLimits, rateLimitMiddleware } from '../http/rate-limit.js';
 import { serviceInfoFrom } from '../graphql/types/service-info.js';
 import { createStaticRouter } from '../http/static.js';
 import type { AppResources } from '../app.js';
@@ -44,6 +45,9 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   const { config, logger, orm, jobs, events, metrics } = res;
   const app = express();
   app.disable('x-powered-by');
+  // Client IPs (per-IP rate limits, logs) from X-Forwarded-For only via trusted proxies.
+  app.set('trust proxy', config.trustProxy);
+  const rateLimits = createRateLimits(res.redis, config);
   app.use(requestLogger(logger, (res) => principalOf(res).tenantId));
   app.use(httpMetrics(metrics));
   app.get('/metrics', async (_req, res) => {
@@ -114,6 +118,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   await apollo.start();
 
   app.use(['/graphql', '/api/v1'], authMiddleware(auth));
+  app.use(['/graphql', '/api/v1'], rateLimitMiddleware(rateLimits));
   app.use('/api/v1', createApiRouter({ config, orm, redis: res.redis, jobs }));
   app.use(
     '/graphql',
