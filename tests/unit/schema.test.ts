@@ -24,6 +24,7 @@ test('the contract names are present', async () => {
     'deleteJob(id: ID!): Boolean!',
     'jobProgress(id: ID!): JobProgressEvent!',
     'job(id: ID!): Job',
+    'audioUrl: String',
     'export(format: ExportFormat!): String!',
   ]) {
     expect(sdl).toContain(s);
