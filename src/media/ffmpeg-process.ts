@@ -1,9 +1,17 @@
 /**
  * Process plumbing for `src/media`: the hardened input options every ffmpeg/ffprobe run uses, a
- * promise wrapper around a fluent-ffmpeg command that can be time-bounded and aborted (always with
- * SIGKILL), and a time-bounded ffprobe runner. Internal to `src/media`; nothing else spawns ffmpeg.
+ * promise wrapper around a fluent-ffmpeg command that can be time-bounded and aborted, and a
+ * time-bounded, abortable ffprobe runner. Internal to `src/media`; nothing else spawns ffmpeg.
+ *
+ * Every ffmpeg/ffprobe is started
+ * - in its own process group (`detached: true`, i.e. setsid(2)), and stopped by SIGKILL to the
+ *   whole group (`kill(-pid)`) on timeout or cancel, so nothing it started (or a wrapper such as
+ *   `strace` or `nice` started for it) outlives it;
+ * - through `setpriv --pdeathsig KILL` where available, so it dies with the process that started it;
+ * - in the directory of the file it reads (callers pass the job directory as `cwd`);
+ * - with our environment minus `FFREPORT` (which would make ffmpeg write a log file).
  */
-import { execFile } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import ffmpeg from 'fluent-ffmpeg';
@@ -38,9 +46,44 @@ export const INPUT_HARDENING_OPTIONS: readonly string[] = [
   INPUT_DEMUXERS.join(','),
 ];
 
-/** The binary fluent-ffmpeg runs is `FFMPEG_PATH` or `ffmpeg`; ffprobe likewise. */
-const FFPROBE_BIN = process.env.FFPROBE_PATH || 'ffprobe';
-const FFMPEG_BIN = process.env.FFMPEG_PATH || 'ffmpeg';
+/**
+ * The ffmpeg binary: `FFMPEG_PATH`, else `ffmpeg` looked up on `PATH`; ffprobe likewise with
+ * `FFPROBE_PATH`. Read at every start, so a test can put wrappers in front.
+ */
+const ffmpegBin = (): string => process.env.FFMPEG_PATH || 'ffmpeg';
+const ffprobeBin = (): string => process.env.FFPROBE_PATH || 'ffprobe';
+
+/** Environment of ffmpeg/ffprobe: ours without `FFREPORT`, which makes ffmpeg write report files. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.FFREPORT;
+  return env;
+}
+
+/** Spawn options every ffmpeg/ffprobe gets on top of `cwd`: own process group, clean env. */
+const groupSpawnOptions = (): SpawnOptions => ({
+  detached: true,
+  env: childEnv(),
+  windowsHide: true,
+});
+
+/**
+ * SIGKILLs the process group led by `pid` (every ffmpeg/ffprobe here leads its own, see the
+ * module comment), falling back to the single process. Call only while the process has not been
+ * reaped (before its 'exit'), so the id cannot have been reused. Never throws.
+ */
+export function killProcessGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
 
 /**
  * `setpriv` (util-linux) if this is Linux and it is installed, else undefined. ffmpeg and ffprobe
@@ -57,21 +100,29 @@ export const SETPRIV_PATH: string | undefined =
 
 const PDEATHSIG_ARGS = ['--pdeathsig', 'KILL', '--'];
 
+/** `[command, args]` that start `bin args…`, through setpriv when available. */
+function withPdeathsig(bin: string, args: string[]): [string, string[]] {
+  return SETPRIV_PATH ? [SETPRIV_PATH, [...PDEATHSIG_ARGS, bin, ...args]] : [bin, args];
+}
+
 /**
- * Makes a fluent-ffmpeg command run its ffmpeg through {@link SETPRIV_PATH}, so ffmpeg dies with
- * this process. fluent-ffmpeg 2.1.3 (archived upstream, pinned here) has no spawn hook; its
- * internal `_spawnFfmpeg(args, …)` is wrapped on this one command object to put setpriv's
- * arguments in front, as fluent-ffmpeg itself does for `nice`. No-op without setpriv.
+ * Makes a fluent-ffmpeg command start its ffmpeg in its own process group with our environment,
+ * and through {@link SETPRIV_PATH} so it dies with this process. fluent-ffmpeg 2.1.3 (archived
+ * upstream, pinned here) has no spawn hook; its internal `_spawnFfmpeg(args, options, …)` (which
+ * passes `options` to `child_process.spawn`) is wrapped on this one command object, as
+ * fluent-ffmpeg itself does for `nice`.
  */
-function dieWithParent(command: ffmpeg.FfmpegCommand): void {
-  if (!SETPRIV_PATH) return;
+function startInOwnGroup(command: ffmpeg.FfmpegCommand): void {
   const internal = command as unknown as {
-    _spawnFfmpeg: (args: string[], ...rest: unknown[]) => unknown;
+    _spawnFfmpeg: (args: string[], options: unknown, ...rest: unknown[]) => unknown;
   };
   const spawnFfmpeg = internal._spawnFfmpeg.bind(command);
-  command.setFfmpegPath(SETPRIV_PATH);
-  internal._spawnFfmpeg = (args, ...rest) =>
-    spawnFfmpeg([...PDEATHSIG_ARGS, FFMPEG_BIN, ...args], ...rest);
+  const [bin, prefix] = withPdeathsig(ffmpegBin(), []);
+  command.setFfmpegPath(bin);
+  internal._spawnFfmpeg = (args, options, ...rest) =>
+    typeof options === 'object' && options !== null
+      ? spawnFfmpeg([...prefix, ...args], { ...options, ...groupSpawnOptions() }, ...rest)
+      : spawnFfmpeg([...prefix, ...args], options, ...rest);
 }
 
 /** ffmpeg/ffprobe was killed because it ran past its time budget. */
@@ -105,9 +156,12 @@ export function abortReason(signal: AbortSignal): Error {
 }
 
 export interface RunOptions {
-  /** Kill ffmpeg (SIGKILL) after this many milliseconds and reject with {@link MediaTimeoutError}. */
+  /**
+   * Kill ffmpeg's process group (SIGKILL) after this many milliseconds and reject with
+   * {@link MediaTimeoutError}.
+   */
   timeoutMs?: number;
-  /** Kill ffmpeg (SIGKILL) when aborted and reject with the signal's reason. */
+  /** Kill ffmpeg's process group (SIGKILL) when aborted and reject with the signal's reason. */
   signal?: AbortSignal;
   /** Called with every stderr line (ffmpeg's `\r`-terminated stats lines included). */
   onLine?: (line: string) => void;
@@ -123,8 +177,9 @@ const KEPT_LINES = 400;
  *
  * Resolves with the last {@link KEPT_LINES} stderr lines. Rejects with {@link MediaProcessError}
  * when ffmpeg fails, {@link MediaTimeoutError} on timeout, or the signal's reason on abort; in the
- * last two cases ffmpeg has been killed with SIGKILL and the promise settles only after it exited,
- * so callers may safely delete its output afterwards.
+ * last two cases ffmpeg's whole process group has been killed with SIGKILL and the promise settles
+ * only after every process holding its output pipes exited, so callers may safely delete its
+ * output afterwards.
  *
  * Never attach a fluent-ffmpeg `progress` listener: fluent-ffmpeg 2.1.3 then runs its own ffprobe
  * on the input without our whitelists (processor.js `runFfprobe`). Parse stats lines via `onLine`.
@@ -138,14 +193,15 @@ export function runFfmpeg(command: ffmpeg.FfmpegCommand, opts: RunOptions = {}):
     }
     const lines: string[] = [];
     let stop: { error: Error } | undefined;
-    let started = false;
+    let pid: number | undefined;
+    let exited = false;
     let timer: NodeJS.Timeout | undefined;
 
     const kill = (error: Error) => {
       if (stop) return;
       stop = { error };
       // Before 'start' there is no process yet; the 'start' handler kills it as soon as it exists.
-      if (started) command.kill('SIGKILL');
+      if (pid !== undefined && !exited) killProcessGroup(pid);
     };
     const onAbort = () => kill(abortReason(signal!));
     const cleanup = () => {
@@ -154,8 +210,11 @@ export function runFfmpeg(command: ffmpeg.FfmpegCommand, opts: RunOptions = {}):
     };
 
     command.on('start', () => {
-      started = true;
-      if (stop) command.kill('SIGKILL');
+      // fluent-ffmpeg sets `ffmpegProc` just before emitting 'start'.
+      const proc = (command as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
+      pid = proc?.pid;
+      proc?.once('exit', () => (exited = true));
+      if (stop) killProcessGroup(pid);
     });
     command.on('stderr', (line: string) => {
       lines.push(line);
@@ -183,8 +242,8 @@ export function runFfmpeg(command: ffmpeg.FfmpegCommand, opts: RunOptions = {}):
 
 /**
  * Builds a fluent-ffmpeg command reading `inputPath` with {@link INPUT_HARDENING_OPTIONS}.
- * `extraInputOptions` go before `-i` too (e.g. `-t` as a decode cap). Its ffmpeg dies with this
- * process (see {@link SETPRIV_PATH}).
+ * `extraInputOptions` go before `-i` too (e.g. `-t` as a decode cap). Its ffmpeg runs in `cwd`, in
+ * its own process group, and dies with this process (see {@link SETPRIV_PATH}).
  */
 export function hardenedCommand(
   inputPath: string,
@@ -194,39 +253,95 @@ export function hardenedCommand(
   const command = ffmpeg({ cwd })
     .input(inputPath)
     .inputOptions(['-nostdin', '-hide_banner', ...INPUT_HARDENING_OPTIONS, ...extraInputOptions]);
-  dieWithParent(command);
+  startInOwnGroup(command);
   return command;
 }
 
+/** ffprobe output beyond this many bytes is refused (its JSON for one file is a few KB). */
+const MAX_FFPROBE_STDOUT_BYTES = 16 * 1024 * 1024;
+/** Trailing stderr kept from ffprobe, in bytes. */
+const KEPT_STDERR_BYTES = 64 * 1024;
+
 /**
  * Runs ffprobe with `args` (the hardening options are added in front of the input by the caller)
- * and resolves with its stdout/stderr. fluent-ffmpeg's `ffprobe()` hides the child process, so it
- * cannot be killed on timeout; this runs the same binary directly, killed with SIGKILL after
- * `timeoutMs`. Rejects with {@link MediaProcessError} (non-zero exit) or {@link MediaTimeoutError}.
+ * in `cwd`, in its own process group, and resolves with its stdout/stderr. fluent-ffmpeg's
+ * `ffprobe()` hides the child process, so it could not be killed; this runs the same binary
+ * directly.
+ *
+ * @param opts.timeoutMs after this many milliseconds the process group is SIGKILLed and the
+ *   promise rejects with {@link MediaTimeoutError}.
+ * @param opts.signal abort kills the process group likewise and rejects with the signal's reason.
+ * @throws MediaProcessError on a non-zero exit, a failed start, or more than 16 MiB on stdout.
+ *   Settles only after the process group's output pipes closed.
  */
 export function runFfprobe(
   args: string[],
-  opts: { timeoutMs: number; cwd?: string },
+  opts: { timeoutMs: number; cwd?: string; signal?: AbortSignal },
 ): Promise<{ stdout: string; stderr: string }> {
+  const { signal } = opts;
   return new Promise((resolve, reject) => {
-    execFile(
-      SETPRIV_PATH ?? FFPROBE_BIN,
-      SETPRIV_PATH ? [...PDEATHSIG_ARGS, FFPROBE_BIN, ...args] : args,
-      {
-        timeout: opts.timeoutMs,
-        killSignal: 'SIGKILL',
-        maxBuffer: 16 * 1024 * 1024,
-        cwd: opts.cwd,
-        windowsHide: true,
-      },
-      (error, stdout, stderr) => {
-        if (!error) return resolve({ stdout, stderr });
-        if (error.killed || error.signal === 'SIGKILL') {
-          return reject(new MediaTimeoutError('ffprobe', opts.timeoutMs));
-        }
-        reject(new MediaProcessError(`ffprobe failed: ${stderr.trim() || error.message}`, stderr));
-      },
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const [bin, argv] = withPdeathsig(ffprobeBin(), args);
+    const child = spawn(bin, argv, {
+      ...groupSpawnOptions(),
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let err = Buffer.alloc(0);
+    let stop: Error | undefined;
+    let exited = false;
+    const kill = (error: Error) => {
+      if (stop) return;
+      stop = error;
+      if (!exited) killProcessGroup(child.pid);
+    };
+    const onAbort = () => kill(abortReason(signal!));
+    const timer = setTimeout(
+      () => kill(new MediaTimeoutError('ffprobe', opts.timeoutMs)),
+      opts.timeoutMs,
     );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+
+    child.stdout!.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > MAX_FFPROBE_STDOUT_BYTES) {
+        kill(new MediaProcessError('ffprobe printed more than 16 MiB', ''));
+      } else out.push(chunk);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      err = Buffer.concat([err, chunk]);
+      if (err.length > KEPT_STDERR_BYTES) err = err.subarray(err.length - KEPT_STDERR_BYTES);
+    });
+    child.once('exit', () => (exited = true));
+    child.once('error', (error) => {
+      exited = true;
+      cleanup();
+      reject(new MediaProcessError(`ffprobe could not be started: ${error.message}`, ''));
+    });
+    child.once('close', (code, sig) => {
+      cleanup();
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = err.toString('utf8');
+      if (stop) reject(stop);
+      else if (code === 0) resolve({ stdout, stderr });
+      else {
+        reject(
+          new MediaProcessError(
+            `ffprobe failed: ${stderr.trim() || `exit ${code ?? sig}`}`,
+            stderr,
+          ),
+        );
+      }
+    });
   });
 }
 
@@ -239,7 +354,7 @@ export function parseStatsTime(line: string): number | undefined {
 }
 
 /**
- * Kills (SIGKILL) every process whose command line mentions `pathFragment` and that is not a
+ * Kills (SIGKILL, with its process group) every process whose command line mentions `pathFragment` and that is not a
  * child of this process: an ffmpeg left behind by a worker that died, found by the job file it
  * writes. A worker's ffmpeg normally dies with it (see {@link SETPRIV_PATH}); this is the
  * backstop for hosts without setpriv, run before a job is transcoded again.
@@ -267,7 +382,7 @@ export async function killStrayProcesses(pathFragment: string): Promise<number[]
       // Fields after the ")" that ends the command name: state, ppid, ...
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (ppid === process.pid) continue;
-      process.kill(pid, 'SIGKILL');
+      killProcessGroup(pid);
       killed.push(pid);
     } catch {
       // gone meanwhile, or not ours to read or kill

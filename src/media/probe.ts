@@ -13,6 +13,7 @@ import {
   runFfmpeg,
   runFfprobe,
 } from './ffmpeg-process.js';
+import { formatDuration } from './opus-budget.js';
 
 /** Facts about the first audio stream of a media file, as read by ffprobe. */
 export interface MediaInfo {
@@ -20,8 +21,9 @@ export interface MediaInfo {
   formatName: string;
   /**
    * Playable length in seconds: the container's stated duration, or the timestamp actually reached
-   * when reading the whole file if that is longer (a header understating the length) or the
-   * container states none (WebM from a browser recorder, raw AAC, MP3 without a VBR header).
+   * when reading the whole file if that is longer (a header understating the length); when the
+   * container states none (WebM from a browser recorder, raw AAC, MP3 without a VBR header), the
+   * length of the decoded audio (samples / sample rate).
    */
   durationSeconds: number;
   /** Channels of the first audio stream (1 mono, 2 stereo, ...). */
@@ -38,7 +40,7 @@ export interface MediaInfo {
 
 /** Reasons carried by the {@link BadInputError}s that {@link probeMedia} throws. */
 export type MediaRejectReason =
-  'MEDIA_EMPTY' | 'MEDIA_NOT_AUDIO' | 'MEDIA_CORRUPT' | 'MEDIA_ZERO_DURATION';
+  'MEDIA_EMPTY' | 'MEDIA_NOT_AUDIO' | 'MEDIA_CORRUPT' | 'MEDIA_ZERO_DURATION' | 'MEDIA_TOO_LONG';
 
 /** The upload formats we accept, worded for people. */
 export const ACCEPTED_FORMATS_TEXT = 'WAV, MP3, FLAC, OGG, M4A or WebM';
@@ -49,7 +51,19 @@ export const MIN_DURATION_SECONDS = 0.1;
 /** How much of the start is fully decoded to prove the codec data is usable. */
 const DECODE_SAMPLE_SECONDS = 30;
 
-const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
+/**
+ * The packet-reading pass stops this many seconds past the duration cap. Its clock is the start of
+ * the last packet read, which trails the end by up to one packet (FLAC frames at 8 kHz: 8 s), so
+ * without a margin a file a few seconds over the cap could read as under it.
+ */
+const READ_MARGIN_SECONDS = 60;
+
+/**
+ * Default budget for all passes. The longest legitimate case is a full decode up to the cap of a
+ * file without a stated length; measured on the 2-core dev box: 20 min of Opus-in-WebM decode in
+ * 1.2 s, MP3 in 0.4 s, so 4 h in about 14 s and 5 s.
+ */
+const DEFAULT_PROBE_TIMEOUT_MS = 120_000;
 
 const MESSAGES: Record<MediaRejectReason, string> = {
   MEDIA_EMPTY:
@@ -59,7 +73,20 @@ const MESSAGES: Record<MediaRejectReason, string> = {
     'The audio file is damaged or incomplete (it may have been cut off while copying or uploading), so it cannot be played to the end. Please export or upload the complete file again.',
   MEDIA_ZERO_DURATION:
     'The audio file contains no sound: its length is zero. Please check the recording and upload it again.',
+  MEDIA_TOO_LONG:
+    'The recording is too long. Split it into shorter parts and upload them one by one.',
 };
+
+/** The `MEDIA_TOO_LONG` refusal, naming the length when it is known. */
+export function tooLongError(maxSeconds: number, durationSeconds?: number): BadInputError {
+  const limit = formatDuration(maxSeconds);
+  return reject(
+    'MEDIA_TOO_LONG',
+    durationSeconds !== undefined
+      ? `The recording is ${formatDuration(durationSeconds)} long; the limit is ${limit}. Split it into shorter parts and upload them one by one.`
+      : `The recording is longer than the ${limit} limit. Split it into shorter parts and upload them one by one.`,
+  );
+}
 
 function reject(reason: MediaRejectReason, message = MESSAGES[reason]): BadInputError {
   return new BadInputError(message, reason);
@@ -83,27 +110,40 @@ interface FfprobeOutput {
  *
  * Only the `file` protocol and the demuxers of the accepted formats (WAV, MP3, FLAC, OGG, M4A/MP4,
  * WebM/Matroska, raw AAC) may be used, so playlists (HLS), ffconcat scripts and URLs disguised as
- * audio are refused without opening anything they name. Besides ffprobe's header reading it
- * reads the whole file once without decoding (cheap: I/O-bound, about a second per hour of
- * audio) to prove it is not truncated, decodes the first 30 s to prove the codec data is usable,
- * and for Ogg checks that the file does not end inside a page.
+ * audio are refused without opening anything they name; ffprobe/ffmpeg run in the file's
+ * directory (the job directory). The passes, cheapest first:
+ * 1. ffprobe reads the headers. A stated length over `maxDurationSeconds` is refused at once.
+ * 2. ffmpeg reads the packets without decoding (I/O-bound, about a second per hour of audio), at
+ *    most `maxDurationSeconds` + 60 s of them: proves the file is not truncated and measures the
+ *    length when the header understates it (a duration bomb: 24 h of FLAC silence is 164 KB).
+ * 3. ffmpeg decodes, counting samples rather than trusting timestamps (`asetpts=N/SR/TB`) and
+ *    stopping at `maxDurationSeconds` + 1 s of them: the first 30 s (by timestamp) when the header
+ *    states a trusted length, else the whole file, whose decoded length then becomes the duration.
+ *    More decoded audio than the timestamps span means the timestamps lie (a Matroska file whose
+ *    block times are squeezed 1000×: 94 s stated, 24 h decoded).
+ * 4. For Ogg, a check that the file does not end inside a page.
  *
  * @param filePath path of the uploaded file.
- * @param opts.timeoutMs budget for all of the above, default 60 000 ms; ffprobe/ffmpeg are killed
- *   (SIGKILL) when it runs out and the file is reported as `MEDIA_CORRUPT`.
+ * @param opts.maxDurationSeconds refuse anything longer (`MEDIA_TOO_LONG`); also bounds passes 2
+ *   and 3, so the cost of a duration bomb is that of reading this much audio, not all of it.
+ *   Without it the whole file is read and decoded.
+ * @param opts.timeoutMs budget for all passes, default 120 000 ms; ffprobe/ffmpeg are killed
+ *   (SIGKILL to the process group) when it runs out and the file is reported as `MEDIA_CORRUPT`.
  * @returns facts about the first audio stream.
  * @throws BadInputError (`code` BAD_USER_INPUT) whose `reason` is
  *   - `MEDIA_EMPTY`: 0 bytes;
  *   - `MEDIA_NOT_AUDIO`: not one of the accepted formats, or no audio stream; the message lists the
  *     accepted formats;
  *   - `MEDIA_CORRUPT`: truncated or undecodable (or too slow to read);
- *   - `MEDIA_ZERO_DURATION`: shorter than {@link MIN_DURATION_SECONDS}.
+ *   - `MEDIA_ZERO_DURATION`: shorter than {@link MIN_DURATION_SECONDS};
+ *   - `MEDIA_TOO_LONG`: longer than `maxDurationSeconds` (the message names the length if known).
  *   A missing file rejects with the `fs` error (ENOENT), which is not the uploader's fault.
  */
 export async function probeMedia(
   filePath: string,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; maxDurationSeconds?: number } = {},
 ): Promise<MediaInfo> {
+  const max = opts.maxDurationSeconds;
   const absPath = path.resolve(filePath);
   const cwd = path.dirname(absPath);
   const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
@@ -152,14 +192,19 @@ export async function probeMedia(
     Number.isFinite(statedDuration) && statedDuration > 0 && !durationIsGuess
       ? statedDuration
       : undefined;
+  if (max !== undefined && trustedDuration !== undefined && trustedDuration > max) {
+    throw tooLongError(max, trustedDuration);
+  }
 
   // 2. Read every packet of the audio stream without decoding. `-xerror` turns a short last read
   //    ("corrupt input packet": WAV/MP4 whose header promises more data) or a read error
   //    ("File ended prematurely": WebM) into a failure; the last timestamp shows how far it got.
+  //    Bounded: a file that goes on past the cap is too long, however long it really is.
+  const readCap = max !== undefined ? ['-t', String(max + READ_MARGIN_SECONDS)] : [];
   let readEnd = 0;
   try {
     await runFfmpeg(
-      hardenedCommand(absPath, ['-v', 'error', '-stats', '-xerror'], cwd)
+      hardenedCommand(absPath, ['-v', 'error', '-stats', '-xerror', ...readCap], cwd)
         .output('/dev/null')
         .outputOptions(['-map', '0:a:0', '-c:a', 'copy', '-f', 'null']),
       { timeoutMs: remaining(), cwd, onLine: (l) => (readEnd = parseStatsTime(l) ?? readEnd) },
@@ -167,23 +212,43 @@ export async function probeMedia(
   } catch (err) {
     throw classifyFailure(err, true);
   }
+  // More than the cap: refused however long the rest is (it was not read).
+  if (max !== undefined && readEnd > max) throw tooLongError(max);
   // The header promised more audio than the file holds (MP3 with a VBR header, FLAC, MP4, WebM).
   if (trustedDuration !== undefined) {
     const tolerance = Math.max(1, trustedDuration * 0.02);
     if (readEnd < trustedDuration - tolerance) throw reject('MEDIA_CORRUPT');
   }
   // A header may also understate the length (duration bombs): what was read wins.
-  const durationSeconds = Math.max(trustedDuration ?? 0, readEnd);
-  if (!(durationSeconds >= MIN_DURATION_SECONDS)) throw reject('MEDIA_ZERO_DURATION');
+  let durationSeconds = Math.max(trustedDuration ?? 0, readEnd);
+  if (trustedDuration !== undefined && !(durationSeconds >= MIN_DURATION_SECONDS)) {
+    throw reject('MEDIA_ZERO_DURATION');
+  }
 
-  // 3. Decode the beginning: compressed data that does not decode yields (almost) no audio.
-  const window = Math.min(DECODE_SAMPLE_SECONDS, durationSeconds);
+  // 3. Decode, measuring decoded samples (asetpts=N/SR/TB), not timestamps. Compressed data that
+  //    does not decode yields (almost) no audio; timestamps that understate the audio yield more
+  //    samples than they span. With a trusted header only the first 30 s (by timestamp) are
+  //    decoded; without one, everything up to the cap, and the decoded length is the duration.
+  const window =
+    trustedDuration !== undefined ? Math.min(DECODE_SAMPLE_SECONDS, durationSeconds) : undefined;
   let decodedEnd = 0;
   try {
     await runFfmpeg(
-      hardenedCommand(absPath, ['-v', 'error', '-stats', '-t', String(window)], cwd)
+      hardenedCommand(
+        absPath,
+        ['-v', 'error', '-stats', ...(window !== undefined ? ['-t', String(window)] : [])],
+        cwd,
+      )
         .output('/dev/null')
-        .outputOptions(['-map', '0:a:0', '-f', 'null']),
+        .outputOptions([
+          '-map',
+          '0:a:0',
+          '-af',
+          'asetpts=N/SR/TB',
+          ...(max !== undefined ? ['-t', String(max + 1)] : []),
+          '-f',
+          'null',
+        ]),
       {
         timeoutMs: remaining(),
         cwd,
@@ -193,7 +258,17 @@ export async function probeMedia(
   } catch (err) {
     throw classifyFailure(err, true);
   }
-  if (decodedEnd < window * 0.5) throw reject('MEDIA_CORRUPT');
+  if (max !== undefined && decodedEnd > max) throw tooLongError(max);
+  const spanned = window ?? readEnd;
+  if (decodedEnd > spanned + Math.max(2, spanned * 0.05)) {
+    throw reject(
+      'MEDIA_CORRUPT',
+      `The audio file is damaged: its timing information covers ${formatDuration(spanned)} but it holds ${formatDuration(decodedEnd)} of sound. Please export the recording again (for example to WAV or FLAC) and upload that.`,
+    );
+  }
+  if (decodedEnd < spanned * 0.5) throw reject('MEDIA_CORRUPT');
+  if (window === undefined) durationSeconds = Math.max(readEnd, decodedEnd);
+  if (!(durationSeconds >= MIN_DURATION_SECONDS)) throw reject('MEDIA_ZERO_DURATION');
 
   // 4. Ogg states its length in the last complete page, so a cut-off Ogg looks whole to ffmpeg.
   if (formatName === 'ogg' && (await oggEndsInsidePage(absPath, st.size))) {

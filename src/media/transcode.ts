@@ -1,7 +1,7 @@
 /**
  * `transcodeToOpus`: turns an accepted upload into the OGG/Opus file sent to speech recognition.
  */
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { JobError } from '../errors.js';
 import {
@@ -14,6 +14,7 @@ import {
   runFfmpeg,
   runFfprobe,
 } from './ffmpeg-process.js';
+import { estimateOpusBytes, SPEECHKIT_MAX_AUDIO_SECONDS } from './opus-budget.js';
 
 /** Sample rate the encoder is fed: 16 kHz makes libopus code wideband speech (Ogg still says 48 kHz). */
 export const OPUS_INPUT_SAMPLE_RATE = 16_000;
@@ -31,7 +32,11 @@ export interface TranscodeOptions {
   channels: 1 | 2;
   /** Target bitrate in bits per second, total over channels; see `chooseOpusBitrate`. */
   bitrateBps: number;
-  /** Stop decoding the input after this many seconds (`-t` on the input). */
+  /**
+   * Stop decoding the input after this many seconds (`-t` on the input); default
+   * {@link SPEECHKIT_MAX_AUDIO_SECONDS} (4 h), the most SpeechKit accepts. Also sets the output
+   * size cap and the default time budget.
+   */
   maxDurationSeconds?: number;
   /**
    * Input duration in seconds if already known (from `probeMedia`); used for progress percent.
@@ -46,8 +51,30 @@ export interface TranscodeOptions {
   onProgress?: (percent: number) => void;
   /** Abort kills ffmpeg with SIGKILL; the promise then rejects with the abort reason. */
   signal?: AbortSignal;
-  /** Kill ffmpeg (SIGKILL) after this many milliseconds; rejects with `TRANSCODE_FAILED`. */
+  /**
+   * Kill ffmpeg's process group (SIGKILL) after this many milliseconds; rejects with
+   * `TRANSCODE_FAILED`. Default {@link defaultTranscodeTimeoutMs} of the duration cap.
+   */
   timeoutMs?: number;
+}
+
+/**
+ * Output size cap (`-fs`, bytes) for `seconds` of Opus at `bitrateBps`: 1.5 × the expected size
+ * (`estimateOpusBytes`: constrained VBR stays at or under target) plus 1 MiB. A legitimate file
+ * never comes near it; an input whose timestamps understate its audio (so `-t` on the input does
+ * not stop it) is cut off there and the transcode fails instead of growing without bound.
+ */
+export function transcodeOutputLimitBytes(seconds: number, bitrateBps: number): number {
+  return Math.ceil(estimateOpusBytes(seconds, bitrateBps) * 1.5) + 1024 * 1024;
+}
+
+/**
+ * Default transcode time budget for `seconds` of audio: 60 s plus a quarter of the audio's length
+ * (so ffmpeg must reach 4× real time). Measured on the 2-core dev box at complexity 5: 134× real
+ * time (see {@link OPUS_COMPLEXITY}), 4 h in under 2 min; the budget for 4 h is 61 min.
+ */
+export function defaultTranscodeTimeoutMs(seconds: number): number {
+  return 60_000 + Math.ceil(seconds * 250);
 }
 
 /**
@@ -57,12 +84,17 @@ export interface TranscodeOptions {
  * predictable: about bitrate/8 bytes per second plus ~77 B/s of Ogg paging), 20 ms frames, no
  * metadata copied. The input is read with the same protocol/demuxer whitelist as `probeMedia`.
  *
+ * Bounded three ways: decoding stops at `maxDurationSeconds` of input (`-t`), the output may not
+ * exceed {@link transcodeOutputLimitBytes} (`-fs`; reaching it fails the transcode), and ffmpeg's
+ * process group is SIGKILLed after `timeoutMs`.
+ *
  * ffmpeg writes to `output + '.part'`, renamed to `output` on success; on any failure or abort the
  * part file is deleted and `output` is left untouched. A part file and ffmpeg process left for the
  * same output by a worker that died are removed first (see `killStrayProcesses`); callers must
  * make sure no live process transcodes to the same output (workers hold a job lease).
  *
- * @throws JobError `TRANSCODE_FAILED` (not retryable) when ffmpeg fails or times out.
+ * @throws JobError `TRANSCODE_FAILED` (not retryable) when ffmpeg fails, times out or the output
+ *   reaches the size cap.
  * @throws the abort reason when aborted: `signal.reason` if it is an Error (by default an
  *   `AbortError` DOMException), else a new `AbortError`; ffmpeg has been killed and the part file
  *   removed by then.
@@ -72,7 +104,8 @@ export async function transcodeToOpus(
   output: string,
   opts: TranscodeOptions,
 ): Promise<void> {
-  const { channels, bitrateBps, maxDurationSeconds, onProgress, signal } = opts;
+  const { channels, bitrateBps, onProgress, signal } = opts;
+  const maxDurationSeconds = opts.maxDurationSeconds ?? SPEECHKIT_MAX_AUDIO_SECONDS;
   if (channels !== 1 && channels !== 2) throw new RangeError(`channels must be 1 or 2`);
   if (!(bitrateBps >= 6_000 && bitrateBps <= 510_000)) {
     throw new RangeError(`bitrateBps must be within libopus's 6000–510000, got ${bitrateBps}`);
@@ -85,9 +118,8 @@ export async function transcodeToOpus(
 
   let duration = opts.durationSeconds;
   if (onProgress && duration === undefined) duration = await readDuration(inputPath, cwd);
-  if (duration !== undefined && maxDurationSeconds !== undefined) {
-    duration = Math.min(duration, maxDurationSeconds);
-  }
+  if (duration !== undefined) duration = Math.min(duration, maxDurationSeconds);
+  const outputLimitBytes = transcodeOutputLimitBytes(maxDurationSeconds, bitrateBps);
 
   let lastPercent = -1;
   const report = (percent: number) => {
@@ -102,8 +134,11 @@ export async function transcodeToOpus(
   await killStrayProcesses(partPath);
   await rm(partPath, { force: true });
 
-  const cap = maxDurationSeconds !== undefined ? ['-t', String(maxDurationSeconds)] : [];
-  const command = hardenedCommand(inputPath, ['-v', 'error', '-stats', ...cap], cwd)
+  const command = hardenedCommand(
+    inputPath,
+    ['-v', 'error', '-stats', '-t', String(maxDurationSeconds)],
+    cwd,
+  )
     .output(partPath)
     .outputOptions([
       '-map',
@@ -129,6 +164,8 @@ export async function transcodeToOpus(
       '20',
       '-compression_level',
       String(OPUS_COMPLEXITY),
+      '-fs',
+      String(outputLimitBytes),
       '-f',
       'ogg',
     ]);
@@ -137,7 +174,7 @@ export async function transcodeToOpus(
     await runFfmpeg(command, {
       cwd,
       signal,
-      timeoutMs: opts.timeoutMs,
+      timeoutMs: opts.timeoutMs ?? defaultTranscodeTimeoutMs(maxDurationSeconds),
       onLine: (line) => {
         if (!onProgress || !duration) return;
         const t = parseStatsTime(line);
@@ -146,6 +183,13 @@ export async function transcodeToOpus(
         report(Math.max(0, Math.min(99, Math.floor((t / duration) * 100))));
       },
     });
+    // ffmpeg ends normally when -fs is reached: a full-size output means it was cut off.
+    if ((await stat(partPath)).size >= outputLimitBytes) {
+      throw new JobError(
+        'TRANSCODE_FAILED',
+        `Could not convert the audio: the converted audio grew past ${outputLimitBytes} bytes, more than ${maxDurationSeconds} s of audio can take; the file's timing information is probably damaged.`,
+      );
+    }
     await rename(partPath, output);
   } catch (err) {
     await rm(partPath, { force: true });

@@ -160,7 +160,9 @@ export class JobService {
         upload.stream,
         config.maxUploadBytes,
       );
-      const info = await probeMedia(storage.jobFile(id, SOURCE_NAME));
+      const info = await probeMedia(storage.jobFile(id, SOURCE_NAME), {
+        maxDurationSeconds: config.maxDurationSeconds,
+      });
       if (info.durationSeconds > config.maxDurationSeconds) {
         throw new BadInputError(
           `The recording is ${formatDuration(info.durationSeconds)} long; the limit is ${formatDuration(config.maxDurationSeconds)}. Split it into shorter parts.`,

@@ -20,6 +20,34 @@ export class UploadTooLargeError extends AppError {
   }
 }
 
+/**
+ * Thrown by {@link Storage.writeStream} when the client went away before the whole file arrived
+ * (graphql-upload-minimal destroys the file stream with an HTTP 499 error when the request closes
+ * early). Nothing is kept. Answered as BAD_USER_INPUT, reason `UPLOAD_INTERRUPTED`, which no one
+ * may receive (the client has gone) but which keeps the event out of the error log.
+ */
+export class UploadInterruptedError extends AppError {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'BAD_USER_INPUT',
+      'The upload was interrupted before the whole file arrived, so nothing was stored. Check the connection and upload the file again.',
+      'UPLOAD_INTERRUPTED',
+    );
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** True for the ways a multipart file stream fails when the request ends early. */
+function isInterruption(err: unknown): boolean {
+  const e = err as { status?: number; code?: string; message?: string } | undefined;
+  return (
+    e?.status === 499 ||
+    e?.code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    e?.code === 'ECONNRESET' ||
+    /Unexpected end of (form|multipart)|Request disconnected/i.test(e?.message ?? '')
+  );
+}
+
 /** Human-readable size: "500 MiB". */
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB'];
@@ -53,10 +81,11 @@ export class Storage {
 
   /**
    * Streams `source` to `<jobDir>/<name>`, never holding the file in memory, enforcing
-   * `maxBytes` while streaming. On any failure (too large, source error, truncated stream)
-   * the partial file is removed before the error is rethrown.
+   * `maxBytes` while streaming. On any failure (too large, source error, truncated stream,
+   * client gone) the job directory is removed before the error is rethrown.
    * @returns bytes written.
-   * @throws UploadTooLargeError when more than `maxBytes` arrive or the source reports truncation.
+   * @throws UploadTooLargeError when more than `maxBytes` arrive or the source reports truncation;
+   *   UploadInterruptedError when the request ended before the file did; the fs error otherwise.
    */
   async writeStream(
     jobId: string,
@@ -86,6 +115,9 @@ export class Storage {
       return bytes;
     } catch (err) {
       await this.removeJob(jobId);
+      if (!(err instanceof AppError) && isInterruption(err)) {
+        throw new UploadInterruptedError({ cause: err });
+      }
       throw err;
     } finally {
       source.off('limit', onLimit);
