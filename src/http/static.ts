@@ -4,12 +4,15 @@
  * a CDN: air-gapped deployments work.
  *
  * Hashed assets under `/assets/` are cached for a year; the HTML pages are revalidated on every
- * load so a new deployment shows at once.
+ * load so a new deployment shows at once. Mounted last: any request nothing else answered gets a
+ * JSON 404 `{ error: { code: 'NOT_FOUND', reason: 'NO_SUCH_ROUTE', message } }`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
+import { AppError } from '../errors.js';
+import { sendError } from './routes.js';
 
 /** Directory holding package.json, found by walking up from this module (src or dist). */
 function packageRoot(): string {
@@ -71,5 +74,18 @@ export function createStaticRouter(dir: string = CLIENT_DIST_DIR): Router {
     }),
   );
   router.use(express.static(dir, { index: false, maxAge: '1h' }));
+  // Anything no route answered: a JSON 404 like every other error, carrying the security headers
+  // and CSP set by `security-headers.ts` (express's own HTML 404 would replace the CSP).
+  router.use((req, res) => {
+    const where = `${req.method} ${req.path.slice(0, 200)}`;
+    sendError(
+      res,
+      new AppError(
+        'NOT_FOUND',
+        `Nothing at ${where}. The web client is at /, GraphiQL at /graphiql/, the GraphQL API at /graphql and downloads under /api/v1/jobs/.`,
+        'NO_SUCH_ROUTE',
+      ),
+    );
+  });
   return router;
 }

@@ -25,6 +25,7 @@ import { createApiRouter, errorHandler } from '../http/routes.js';
 import { createRateLimits, rateLimitMiddleware } from '../http/rate-limit.js';
 import { serviceInfoFrom } from '../graphql/types/service-info.js';
 import { createStaticRouter } from '../http/static.js';
+import { securityHeaders } from '../http/security-headers.js';
 import type { AppResources } from '../app.js';
 
 /** A running api: its bound port and a function that stops it. */
@@ -45,6 +46,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   const { config, logger, orm, jobs, events, metrics } = res;
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   // Client IPs (per-IP rate limits, logs) from X-Forwarded-For only via trusted proxies.
   app.set('trust proxy', config.trustProxy);
   const rateLimits = createRateLimits(res.redis, config);
