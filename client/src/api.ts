@@ -393,7 +393,9 @@ function ws(): Client {
       },
       closed: (event) => {
         if (isAuthClose(event)) {
-          noticeAuth(new ApiError('UNAUTHENTICATED', (event as CloseEvent).reason));
+          // The close reason is terse (123 bytes at most); an HTTP call brings the server's full
+          // explanation (expired, revoked…) to the onAuthRequired listeners.
+          void fetchServiceInfo().catch(() => undefined);
           return;
         }
         if (!everConnected) return;
