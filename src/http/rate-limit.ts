@@ -37,6 +37,7 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
+import { GraphQLError } from 'graphql';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Principal } from '../auth/principal.js';
@@ -137,6 +138,34 @@ export class RateLimits {
    */
   consumeRequest(principal: Principal, ip: string | undefined): Promise<RateLimitState> {
     return this.consume('requests', rateLimitSubject(principal, ip));
+  }
+
+  /**
+   * For graphql-ws `onSubscribe`: counts the subscription as one request of the connection's
+   * principal (per key, or per IP without one). Returns null when allowed, else the errors to
+   * answer with: graphql-ws sends them as this subscription's `error` message (extensions
+   * `code: 'RATE_LIMITED'`, `reason`, `retryAfterSeconds`) and the socket stays open.
+   * @param ip the client IP of the upgrade request, see {@link clientIpOf}.
+   */
+  async subscriptionErrors(
+    principal: Principal,
+    ip: string | undefined,
+  ): Promise<readonly GraphQLError[] | null> {
+    try {
+      await this.consumeRequest(principal, ip);
+      return null;
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) throw err;
+      return [
+        new GraphQLError(err.message, {
+          extensions: {
+            code: err.code,
+            reason: err.reason,
+            retryAfterSeconds: err.retryAfterSeconds,
+          },
+        }),
+      ];
+    }
   }
 
   /**

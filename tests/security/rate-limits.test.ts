@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { OPEN_PRINCIPAL } from '../../src/auth/principal.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { Job } from '../../src/db/entities/index.js';
 import { RateLimitedError, RateLimits } from '../../src/http/rate-limit.js';
 import { createRedisCommandClient } from '../../src/jobs/queue.js';
@@ -335,6 +336,53 @@ describe('the limiter itself (what graphql-ws onSubscribe calls)', () => {
     expect(byIp.remaining).toBe(1);
     await limits.reset(`key:${keyed.keyId}`);
     expect((await limits.consumeRequest(keyed, ip)).remaining).toBe(1);
+  });
+
+  test('graphql-ws subscriptions count as requests and are refused with GraphQL errors', async () => {
+    const limits = new RateLimits(redis, {
+      requestsPerMinute: 2,
+      uploadsPerMinute: 1,
+      windowSeconds: 30,
+    });
+    const keyed = { tenantId: 'acme', keyId: `ws-key-${Date.now()}` };
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await limits.subscriptionErrors(keyed, '192.0.2.1'));
+    const refusal = answers[2]?.[0];
+    console.log(
+      `rate limiter, subscriptions with limit 2: ${answers.map((a) => (a ? 'refused' : 'allowed')).join(', ')}; ${JSON.stringify(refusal?.toJSON())}`,
+    );
+    expect(answers.slice(0, 2)).toEqual([null, null]);
+    expect(refusal?.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      reason: 'REQUESTS_PER_MINUTE',
+    });
+    expect(refusal?.extensions.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+  });
+
+  test('TRUST_PROXY accepts false, true, hop counts and address lists, and nothing else', () => {
+    const parse = (v: string) => {
+      try {
+        return JSON.stringify(loadConfig({ TRUST_PROXY: v }).trustProxy);
+      } catch (err) {
+        return err instanceof ConfigError ? 'ConfigError' : String(err);
+      }
+    };
+    const cases: [string, string][] = [
+      ['', 'false'],
+      ['false', 'false'],
+      ['0', 'false'],
+      ['true', 'true'],
+      ['1', '1'],
+      ['loopback, 10.0.0.0/8', '["loopback","10.0.0.0/8"]'],
+      ['::1,fd00::/8', '["::1","fd00::/8"]'],
+      ['proxy.example', 'ConfigError'],
+      ['10.0.0.0/33', 'ConfigError'],
+      ['1.2.3.4/x', 'ConfigError'],
+    ];
+    for (const [v, expected] of cases) {
+      console.log(`config TRUST_PROXY=${JSON.stringify(v)} -> ${parse(v)}`);
+      expect(parse(v)).toBe(expected);
+    }
   });
 
   test('Redis down: limits fail open to a per-process limiter that still enforces them', async () => {
