@@ -9,6 +9,8 @@
  *   key create --tenant acme --name crm-prod [--expires-in 90d | --expires-at 2027-01-31]
  *   key list [--tenant acme]
  *   key revoke <key id or prefix>
+ *   quota show --tenant acme
+ *   quota reset --tenant acme
  *
  * Add `--json` for machine-readable output. Exit status: 0 done, 1 refused (the message says
  * why), 2 usage error.
@@ -16,11 +18,13 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/core';
-import { ConfigError, loadConfig } from './config/config.js';
+import { Redis } from 'ioredis';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { initOrm } from './db/orm.js';
 import { Tenant, type ApiKey } from './db/entities/index.js';
 import { AppError } from './errors.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from './auth/keys.js';
+import { resetTenantUsage, tenantUsage } from './services/quota.js';
 
 const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   tenant create --name <name> [--id <id>] [--audio-hours-per-day <h>] [--max-concurrent-jobs <n>]
@@ -28,7 +32,9 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   tenant update <id> [--audio-hours-per-day <h>|default] [--max-concurrent-jobs <n>|default]
   key create --tenant <id> --name <name> [--expires-in <n>d|<n>h | --expires-at <ISO date>]
   key list [--tenant <id>]
-  key revoke <key id or prefix>`;
+  key revoke <key id or prefix>
+  quota show --tenant <id>      (audio used today, unfinished jobs, limits)
+  quota reset --tenant <id>     (forget the audio counted in the current day)`;
 
 /** A command-line mistake: printed with the usage text, exit status 2. */
 class UsageError extends Error {}
@@ -51,15 +57,25 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+/** What the `quota` commands need besides the database. */
+export interface AdminQuotaDeps {
+  /** Opens a client on the service's Redis, connected (only `quota` commands connect). */
+  redis: () => Promise<Redis>;
+  /** `config.tenantQuotas`: the defaults for tenants without their own. */
+  defaults: Config['tenantQuotas'];
+}
+
 /**
  * Runs one admin command against an open database.
  * @param argv arguments after the script name, e.g. `['key', 'create', '--tenant', 'acme', ...]`.
+ * @param quotaDeps Redis access for `quota show|reset`; without it those commands are refused.
  * @returns the process exit status (0 ok, 1 refused, 2 usage error).
  */
 export async function runAdmin(
   argv: string[],
   em: EntityManager,
   io: AdminOutput,
+  quotaDeps?: AdminQuotaDeps,
   now = new Date(),
 ): Promise<number> {
   let parsed;
@@ -162,6 +178,35 @@ export async function runAdmin(
           `Revoked key ${record.id} (${record.prefix}…); it is refused from now on.`,
         );
         return 0;
+      }
+      case 'quota show':
+      case 'quota reset': {
+        const tenantId = required(v.tenant, '--tenant');
+        if (!quotaDeps) throw new UsageError('quota commands need the service Redis (REDIS_URL).');
+        if (!(await em.findOne(Tenant, tenantId))) {
+          throw new AppError('NOT_FOUND', `Tenant "${tenantId}" does not exist.`);
+        }
+        const redis = await quotaDeps.redis();
+        try {
+          if (command === 'reset') {
+            await resetTenantUsage(redis, tenantId);
+            print({ tenant: tenantId, reset: true }, `Audio used today by ${tenantId} reset to 0.`);
+            return 0;
+          }
+          const u = await tenantUsage(em, redis, quotaDeps.defaults, tenantId);
+          const h = (sec: number) => `${(sec / 3600).toFixed(2)} h`;
+          print(
+            u,
+            [
+              `Tenant ${tenantId}`,
+              `  audio today:     ${h(u.audio.usedSeconds)} of ${h(u.audio.limitSeconds)}${u.audio.resetsInSeconds !== null ? ` (window resets in ${Math.ceil(u.audio.resetsInSeconds / 60)} min)` : ''}`,
+              `  unfinished jobs: ${u.concurrentJobs.unfinished} of ${u.concurrentJobs.limit}`,
+            ].join('\n'),
+          );
+          return 0;
+        } finally {
+          redis.disconnect();
+        }
       }
       default:
         throw new UsageError(`Unknown command "${positionals.join(' ')}".`);
@@ -273,10 +318,19 @@ if (isMain) {
     throw err;
   }
   const orm = await initOrm(config);
-  const code = await runAdmin(process.argv.slice(2), orm.em.fork(), {
-    out: (l) => console.log(l),
-    err: (l) => console.error(l),
-  });
+  const code = await runAdmin(
+    process.argv.slice(2),
+    orm.em.fork(),
+    { out: (l) => console.log(l), err: (l) => console.error(l) },
+    {
+      redis: async () => {
+        const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+        await redis.ping(); // rate-limiter-flexible refuses a client that is not ready yet
+        return redis;
+      },
+      defaults: config.tenantQuotas,
+    },
+  );
   await orm.close();
   process.exit(code);
 }

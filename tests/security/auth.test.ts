@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { ApiKey } from '../../src/db/entities/index.js';
 import { revokeApiKey } from '../../src/auth/keys.js';
 import { runAdmin } from '../../src/admin.js';
-import { FIXTURES_DIR, startTestApp, type TestApp } from '../helpers/harness.js';
+import { FIXTURES_DIR, startTestApp, TEST_REDIS_URL, type TestApp } from '../helpers/harness.js';
 
 const run = promisify(execFile);
 const FIXTURE = path.join(FIXTURES_DIR, 'dialogue-mono.ogg');
@@ -268,6 +269,32 @@ describe('npm run admin', () => {
     expect(await runAdmin(['key', 'revoke', created.prefix], em.fork(), io)).toBe(0);
     await runAdmin(['key', 'list', '--json'], em.fork(), io);
     expect(JSON.parse(out.pop()!).find((k: any) => k.id === created.id).status).toBe('revoked');
+
+    const quotaDeps = {
+      redis: async () => {
+        const redis = new Redis(TEST_REDIS_URL);
+        await redis.ping();
+        return redis;
+      },
+      defaults: t.config.tenantQuotas,
+    };
+    expect(
+      await runAdmin(
+        ['quota', 'show', '--tenant', 'qazaq-radio', '--json'],
+        em.fork(),
+        io,
+        quotaDeps,
+      ),
+    ).toBe(0);
+    const usage = JSON.parse(out.pop()!);
+    expect(usage.audio).toMatchObject({ usedSeconds: 0, limitSeconds: 5 * 3600 });
+    expect(usage.concurrentJobs.limit).toBe(t.config.tenantQuotas.maxConcurrentJobs);
+    expect(
+      await runAdmin(['quota', 'reset', '--tenant', 'qazaq-radio'], em.fork(), io, quotaDeps),
+    ).toBe(0);
+    expect(await runAdmin(['quota', 'show', '--tenant', 'nobody'], em.fork(), io, quotaDeps)).toBe(
+      1,
+    );
 
     expect(await runAdmin(['tenant', 'create', '--name', 'Qazaq Radio'], em.fork(), io)).toBe(1);
     expect(err.pop()).toMatch(/already exists/);
