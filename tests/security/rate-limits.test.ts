@@ -15,7 +15,7 @@ import { Job } from '../../src/db/entities/index.js';
 import { RateLimitedError, RateLimits } from '../../src/http/rate-limit.js';
 import { createRedisCommandClient } from '../../src/jobs/queue.js';
 import { FIXTURES_DIR, TEST_REDIS_URL, startTestApp, type TestApp } from '../helpers/harness.js';
-import { freePort } from '../helpers/processes.js';
+import { freePort, startRedisServer, type RedisServer } from '../helpers/processes.js';
 
 const FIXTURE = path.join(FIXTURES_DIR, 'dialogue-mono.ogg');
 const WINDOW_SECONDS = 5;
@@ -413,5 +413,60 @@ describe('the limiter itself (what graphql-ws onSubscribe calls)', () => {
     } finally {
       down.disconnect();
     }
+  });
+});
+
+describe('while Redis is away (a private redis-server, killed)', () => {
+  let server: RedisServer;
+  let t: TestApp;
+  beforeAll(async () => {
+    server = await startRedisServer(false);
+    t = await startTestApp({
+      REDIS_URL: server.url,
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '4',
+      RATE_LIMIT_WINDOW_SECONDS: '60',
+      WORKER_SHUTDOWN_GRACE_SECONDS: '0',
+    });
+  });
+  afterAll(async () => {
+    if (server?.proc && !server.proc.alive) await server.start();
+    await t?.close();
+    server?.proc.kill('SIGKILL');
+  });
+
+  test('reads keep working under the per-process limit; uploads fail fast and store nothing', async () => {
+    const ip = '127.0.0.41';
+    expect((await gqlFrom(t, ip)).status).toBe(200); // counted in Redis
+    await server.kill();
+
+    const upload = await multipart(FIXTURE);
+    const dirs = t.jobDirs().length;
+    const rows = await t.app.resources.orm.em.fork().count(Job, {});
+    const up = await request(`${t.url}/graphql`, { method: 'POST', from: ip, ...upload });
+    const upError = up.body.errors?.[0];
+    const reads: Answer[] = [];
+    for (let i = 0; i < 4; i++) reads.push(await gqlFrom(t, ip));
+    console.log(
+      `rate, Redis down: upload -> HTTP ${up.status} ${upError?.extensions?.code} ${upError?.extensions?.reason} in ${up.ms.toFixed(0)} ms (dirs ${dirs}->${t.jobDirs().length}, rows ${rows}->${await t.app.resources.orm.em.fork().count(Job, {})}); then 4 reads with limit 4 (1 used by the upload) -> ${reads.map((r) => `${r.status} ${r.ms.toFixed(0)} ms`).join(', ')}`,
+    );
+    expect(upError.extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(up.ms).toBeLessThan(2_500);
+    expect(t.jobDirs().length).toBe(dirs);
+    expect(await t.app.resources.orm.em.fork().count(Job, {})).toBe(rows);
+    expect(reads.map((r) => r.status)).toEqual([200, 200, 200, 429]);
+    expect(reads[3]!.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    for (const r of reads) expect(r.ms).toBeLessThan(1_000);
+
+    // Redis back (restarted empty, no persistence): counting moves back to the shared store.
+    await server.start();
+    let back: Answer | undefined;
+    for (let i = 0; i < 50 && back?.status !== 200; i++) {
+      await sleep(100);
+      back = await gqlFrom(t, ip);
+    }
+    console.log(
+      `rate, Redis back: next read -> ${back?.status} RateLimit: ${String(back?.headers['ratelimit'])}`,
+    );
+    expect(back?.status).toBe(200);
   });
 });
