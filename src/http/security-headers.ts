@@ -3,16 +3,20 @@
  * `/metrics`, health), set by helmet 8 before any route runs.
  *
  * Two Content-Security-Policies:
- * - {@link CLIENT_CSP} for everything except `/graphiql/`: scripts, styles, fonts, media, workers
+ * - {@link clientCsp} for everything except `/graphiql/`: scripts, styles, fonts, media, workers
  *   and connections only from the server's own origin (plus same-origin `ws:`/`wss:` for
  *   graphql-ws), no inline script, no eval, no plugins, no framing.
- * - {@link GRAPHIQL_CSP} for `/graphiql/` only: the same, plus what GraphiQL 5's Monaco editor
+ * - {@link graphiqlCsp} for `/graphiql/` only: the same, plus what GraphiQL 5's Monaco editor
  *   needs (see its docstring). The IDE is a developer tool; the client stays strict.
  *
- * The inline `<style>` blocks of the built HTML pages (`dist/client/index.html`,
- * `dist/client/graphiql/index.html`) are allowed by their SHA-256 hash, computed from the files
- * being served (re-read when a file's mtime changes), so no `'unsafe-inline'` is needed for them
- * and a rebuild needs no restart.
+ * The inline `<style>` of the built client page (`dist/client/index.html`) is allowed by its
+ * SHA-256 hash, computed from the file being served (re-read when its mtime changes), so no
+ * `'unsafe-inline'` is needed and a rebuild needs no restart. The client's per-element styles
+ * (speaker colours, progress widths) are set through the CSSOM by its `cssProps` directive
+ * (`client/src/components/shared.ts`), which CSP allows, rather than as `style` attributes.
+ *
+ * Not covered (not express responses): the `101 Switching Protocols` of a graphql-ws upgrade and
+ * the `ws` library's own refusals of a bad upgrade; CSP does not apply to those anyway.
  *
  * Other headers: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`,
  * `Cross-Origin-Opener-Policy: same-origin`, `Cross-Origin-Resource-Policy: same-origin`,
@@ -85,7 +89,7 @@ export function inlineStyleHashes(file: string): string[] {
  * - `script-src 'self'`: only the bundled modules from `/assets/`; no inline, no eval.
  * - `style-src 'self' <hashes>`: the bundled CSS plus the page's own inline `<style>` by hash;
  *   Lit components style themselves with constructed stylesheets (`adoptedStyleSheets`), which
- *   CSP does not govern.
+ *   CSP does not govern (zero violations in Chromium, `tests/browser/csp.test.ts`).
  * - `connect-src 'self' ws://host wss://host`: GraphQL over HTTP and graphql-ws, same origin.
  * - `media-src 'self'` for the transcript's `<audio>` player; `img-src 'self' data:` (the page's
  *   `data:,` favicon link).
@@ -93,13 +97,12 @@ export function inlineStyleHashes(file: string): string[] {
  * @param clientDir built client directory (default `dist/client`) whose HTML is hashed.
  */
 export function clientCsp(clientDir: string = CLIENT_DIST_DIR): CspDirectives {
-  const pageHashes = (file: string) => () =>
-    inlineStyleHashes(path.join(clientDir, file)).join(' ');
+  const pageHashes = () => inlineStyleHashes(path.join(clientDir, 'index.html')).join(' ');
   return {
     'default-src': ["'self'"],
     'script-src': ["'self'"],
     'script-src-attr': ["'none'"],
-    'style-src': ["'self'", pageHashes('index.html')],
+    'style-src': ["'self'", pageHashes],
     'img-src': ["'self'", 'data:'],
     'font-src': ["'self'"],
     'media-src': ["'self'"],
@@ -143,9 +146,13 @@ export interface SecurityHeadersOptions {
   clientDir?: string;
 }
 
-/** Whether a request path is the GraphiQL page or under it (`/graphiql`, `/graphiql/…`). */
+/**
+ * Whether a request path is the GraphiQL page or under it (`/graphiql`, `/graphiql/…`),
+ * case-insensitively like express's routing, which serves the page at `/GraphiQL/` too.
+ */
 function isGraphiql(pathname: string): boolean {
-  return pathname === '/graphiql' || pathname.startsWith('/graphiql/');
+  const p = pathname.toLowerCase();
+  return p === '/graphiql' || p.startsWith('/graphiql/');
 }
 
 /**
