@@ -74,7 +74,8 @@ export function errorHandler(
     const expose = (err as { expose?: boolean }).expose;
     res.status(status).json({
       error: {
-        code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT',
+        code:
+          status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 404 ? 'NOT_FOUND' : 'BAD_USER_INPUT',
         message: expose ? (err as Error).message : 'Bad request.',
       },
     });
