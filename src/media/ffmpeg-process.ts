@@ -110,9 +110,10 @@ function withPdeathsig(bin: string, args: string[]): [string, string[]] {
  * and through {@link SETPRIV_PATH} so it dies with this process. fluent-ffmpeg 2.1.3 (archived
  * upstream, pinned here) has no spawn hook; its internal `_spawnFfmpeg(args, options, …)` (which
  * passes `options` to `child_process.spawn`) is wrapped on this one command object, as
- * fluent-ffmpeg itself does for `nice`.
+ * fluent-ffmpeg itself does for `nice`. Runs without a cwd of their own (fluent-ffmpeg's capability
+ * checks) get `cwd` too.
  */
-function startInOwnGroup(command: ffmpeg.FfmpegCommand): void {
+function startInOwnGroup(command: ffmpeg.FfmpegCommand, cwd: string | undefined): void {
   const internal = command as unknown as {
     _spawnFfmpeg: (args: string[], options: unknown, ...rest: unknown[]) => unknown;
   };
@@ -121,7 +122,12 @@ function startInOwnGroup(command: ffmpeg.FfmpegCommand): void {
   command.setFfmpegPath(bin);
   internal._spawnFfmpeg = (args, options, ...rest) =>
     typeof options === 'object' && options !== null
-      ? spawnFfmpeg([...prefix, ...args], { ...options, ...groupSpawnOptions() }, ...rest)
+      ? spawnFfmpeg(
+          [...prefix, ...args],
+          // fluent-ffmpeg's own capability checks (`ffmpeg -formats`, `-encoders`) pass no cwd.
+          { cwd, ...options, ...groupSpawnOptions() },
+          ...rest,
+        )
       : spawnFfmpeg([...prefix, ...args], options, ...rest);
 }
 
@@ -253,7 +259,7 @@ export function hardenedCommand(
   const command = ffmpeg({ cwd })
     .input(inputPath)
     .inputOptions(['-nostdin', '-hide_banner', ...INPUT_HARDENING_OPTIONS, ...extraInputOptions]);
-  startInOwnGroup(command);
+  startInOwnGroup(command, cwd);
   return command;
 }
 
@@ -311,13 +317,13 @@ export function runFfprobe(
       signal?.removeEventListener('abort', onAbort);
     };
 
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > MAX_FFPROBE_STDOUT_BYTES) {
         kill(new MediaProcessError('ffprobe printed more than 16 MiB', ''));
       } else out.push(chunk);
     });
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       err = Buffer.concat([err, chunk]);
       if (err.length > KEPT_STDERR_BYTES) err = err.subarray(err.length - KEPT_STDERR_BYTES);
     });
