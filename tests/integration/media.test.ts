@@ -4,13 +4,15 @@
  * telling fake stereo from call recordings, and transcoding to OGG/Opus.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError, JobError } from '../../src/errors.js';
 import { channelsCarrySameSignal, probeMedia, transcodeToOpus } from '../../src/media/index.js';
+import { runFfprobe, MediaTimeoutError } from '../../src/media/ffmpeg-process.js';
+import { transcodeOutputLimitBytes } from '../../src/media/transcode.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audio');
 const MONO = path.join(FIXTURES, 'dialogue-mono.ogg');
@@ -415,5 +417,190 @@ describe('transcodeToOpus', () => {
     await truncate(tmp('junk.wav'), 10);
     await rejection(transcodeToOpus(tmp('junk.wav'), out, { channels: 1, bitrateBps: 20_000 }));
     expect(await readFile(out, 'utf8')).toBe('previous result');
+  });
+});
+
+describe('duration cap (maxDurationSeconds) and duration bombs', () => {
+  const MAX = 600;
+  /** `seconds` of 8 kHz FLAC silence in `frame`-sample frames (tiny: constant subframes). */
+  function silentFlac(name: string, seconds: number, frame = 65535, container = 'flac'): string {
+    ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      `anullsrc=r=8000:cl=mono:nb_samples=${frame}`,
+      '-t',
+      String(seconds),
+      '-c:a',
+      'flac',
+      '-compression_level',
+      '0',
+      '-frame_size',
+      String(frame),
+      '-sample_fmt',
+      's16',
+      '-f',
+      container,
+      tmp(name),
+    );
+    return tmp(name);
+  }
+  async function timed<T>(p: Promise<T>): Promise<[T | Caught, number]> {
+    const started = performance.now();
+    try {
+      return [await p, Math.round(performance.now() - started)];
+    } catch (err) {
+      return [err as Caught, Math.round(performance.now() - started)];
+    }
+  }
+
+  it('refuses a stated length over the cap from the header alone, naming the length', async () => {
+    const file = silentFlac('bomb-2h.flac', 7200);
+    const [err, ms] = await timed(probeMedia(file, { maxDurationSeconds: MAX }));
+    expect(err).toBeInstanceOf(BadInputError);
+    expect((err as Caught).reason).toBe('MEDIA_TOO_LONG');
+    expect((err as Caught).message).toMatch(/2:00:00.*10:00|2 h.*10 min|limit/);
+    console.log(
+      `2 h FLAC (${(await stat(file)).size} B), header honest: MEDIA_TOO_LONG in ${ms} ms`,
+    );
+  });
+
+  it('refuses a bomb whose header omits or understates the length, reading only up to the cap', async () => {
+    const file = silentFlac('bomb-2h-b.flac', 7200);
+    const bytes = await readFile(file);
+    const head = bytes.readBigUInt64BE(18);
+    for (const [what, total] of [
+      ['no length', 0n],
+      ['claims 10 s', 80_000n],
+    ] as const) {
+      bytes.writeBigUInt64BE((head & ~0xfffffffffn) | total, 18);
+      await writeFile(tmp('bomb-edit.flac'), bytes);
+      const [err, ms] = await timed(probeMedia(tmp('bomb-edit.flac'), { maxDurationSeconds: MAX }));
+      expect((err as Caught).reason).toBe('MEDIA_TOO_LONG');
+      // Without a cap the whole file is read and its real length reported.
+      const [info, fullMs] = await timed(probeMedia(tmp('bomb-edit.flac')));
+      expect((info as { durationSeconds: number }).durationSeconds).toBeGreaterThan(7100);
+      console.log(
+        `2 h FLAC, header ${what}: MEDIA_TOO_LONG in ${ms} ms (uncapped probe: ${fullMs} ms)`,
+      );
+    }
+  });
+
+  it('counts decoded samples, so squeezed timestamps cannot hide a bomb', async () => {
+    // 2 h in 2 s frames, timestamps ×0.02: header and blocks say 146 s, the decoder makes 2 h.
+    silentFlac('long-2s.mka', 7200, 16384, 'matroska');
+    ffmpeg('-itsscale', '0.02', '-i', tmp('long-2s.mka'), '-c', 'copy', tmp('squeezed.mka'));
+    expect(Number(ffprobeJson(tmp('squeezed.mka')).format.duration)).toBeLessThan(150);
+    const [err, ms] = await timed(probeMedia(tmp('squeezed.mka'), { maxDurationSeconds: MAX }));
+    expect((err as Caught).reason).toBe('MEDIA_TOO_LONG');
+    // Under a cap it would pass, the mismatch is refused as damaged timing.
+    const [err2] = await timed(probeMedia(tmp('squeezed.mka'), { maxDurationSeconds: 14_400 }));
+    expect((err2 as Caught).reason).toBe('MEDIA_CORRUPT');
+    expect((err2 as Caught).message).toMatch(/timing information/);
+    console.log(`squeezed Matroska (146 s stated, 2 h decoded): MEDIA_TOO_LONG in ${ms} ms`);
+  });
+
+  it('measures a file without a stated length by decoding it, and accepts it under the cap', async () => {
+    const [info, ms] = await timed(probeMedia(tmp('live.webm'), { maxDurationSeconds: MAX }));
+    expect((info as { durationSeconds: number }).durationSeconds).toBeCloseTo(FIXTURE_SECONDS, 0);
+    console.log(
+      `live WebM without duration (${FIXTURE_SECONDS} s): measured by decoding in ${ms} ms`,
+    );
+  });
+
+  it('accepts a recording just under the cap and refuses one just over it', async () => {
+    const under = silentFlac('under.flac', MAX - 5, 4096);
+    const over = silentFlac('over.flac', MAX + 5, 4096);
+    await expect(probeMedia(under, { maxDurationSeconds: MAX })).resolves.toMatchObject({
+      durationSeconds: MAX - 5,
+    });
+    const err = await rejection(probeMedia(over, { maxDurationSeconds: MAX }));
+    expect(err.reason).toBe('MEDIA_TOO_LONG');
+  });
+
+  it('transcode stops at the output size cap (-fs) when timestamps understate the audio', async () => {
+    // 10 min of Opus speech (the fixture looped, not re-encoded), timestamps ×0.05: 31 s. Speech,
+    // because libopus codes silence in a few bytes per packet, far under any size cap.
+    ffmpeg('-stream_loop', '29', '-i', tmp('a.webm'), '-c', 'copy', tmp('ten-min.webm'));
+    ffmpeg('-itsscale', '0.05', '-i', tmp('ten-min.webm'), '-c', 'copy', tmp('squeezed-30m.mka'));
+    const out = tmp('squeezed-out.ogg');
+    const started = performance.now();
+    const err = await rejection(
+      transcodeToOpus(tmp('squeezed-30m.mka'), out, {
+        channels: 1,
+        bitrateBps: 32_000,
+        maxDurationSeconds: 20,
+      }),
+    );
+    const ms = Math.round(performance.now() - started);
+    expect(err).toBeInstanceOf(JobError);
+    expect(err.code).toBe('TRANSCODE_FAILED');
+    expect(err.message).toMatch(/grew past/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.part`)).toBe(false);
+    console.log(
+      `transcode of 10 min of speech squeezed into 31 s, cap 20 s: TRANSCODE_FAILED at the ${transcodeOutputLimitBytes(20, 32_000)} B -fs cap after ${ms} ms`,
+    );
+  });
+});
+
+describe('process groups', () => {
+  /** A stand-in ffprobe/ffmpeg that starts a background child, then waits forever. */
+  function stubborn(marker: string): string {
+    const file = tmp(`stubborn-${marker}`);
+    writeFileSync(
+      file,
+      `#!/bin/sh\nsh -c 'sleep 300' ${marker}-grandchild &\nexec sh -c 'sleep 300' ${marker}-leader\n`,
+    );
+    chmodSync(file, 0o755);
+    return file;
+  }
+  async function gone(marker: string): Promise<boolean> {
+    for (let i = 0; i < 50; i++) {
+      if (processesMentioning(marker).length === 0) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }
+
+  it('a timed-out ffprobe is killed with everything it started', async () => {
+    const marker = `kazru-pg-${process.pid}-probe`;
+    const saved = process.env.FFPROBE_PATH;
+    process.env.FFPROBE_PATH = stubborn(marker);
+    try {
+      const run = runFfprobe(['x'], { timeoutMs: 500, cwd: dir });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(processesMentioning(marker).length).toBe(2);
+      await expect(run).rejects.toBeInstanceOf(MediaTimeoutError);
+      expect(await gone(marker)).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.FFPROBE_PATH;
+      else process.env.FFPROBE_PATH = saved;
+    }
+  });
+
+  it('a cancelled transcode kills ffmpeg with everything it started', async () => {
+    const marker = `kazru-pg-${process.pid}-transcode`;
+    const saved = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = stubborn(marker);
+    try {
+      const controller = new AbortController();
+      const run = transcodeToOpus(tmp('a.wav'), tmp('pg.ogg'), {
+        channels: 1,
+        bitrateBps: 20_000,
+        signal: controller.signal,
+      });
+      for (let i = 0; i < 100 && processesMentioning(marker).length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(processesMentioning(marker).length).toBe(2);
+      controller.abort();
+      const err = await rejection(run);
+      expect(err.name).toBe('AbortError');
+      expect(await gone(marker)).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = saved;
+    }
   });
 });
