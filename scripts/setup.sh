@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what KazRu-STT Pro needs on a Debian/Ubuntu machine and builds it:
 #   Node.js 24 (beside the system Node, in /opt/node24, if the machine's Node is older),
-#   ffmpeg/ffprobe, Redis (only if none answers on REDIS_URL / 127.0.0.1:6379, then started),
+#   ffmpeg/ffprobe, strace (security tests), Redis (only if none answers on REDIS_URL / 127.0.0.1:6379, then started),
 #   npm dependencies, and the TypeScript build.
 # Safe to run repeatedly. Source it (`. scripts/setup.sh`) to keep Node 24 on PATH.
 set -euo pipefail
@@ -29,6 +29,11 @@ echo "setup: node $(node -v)"
 if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
   echo "setup: installing ffmpeg"
   apt_install ffmpeg
+fi
+# strace: tests/security/hostile-media.test.ts traces ffmpeg/ffprobe to prove they open no other file.
+if ! command -v strace >/dev/null; then
+  echo "setup: installing strace (for the security tests)"
+  apt_install strace
 fi
 
 redis_host=127.0.0.1

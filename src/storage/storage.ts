@@ -37,6 +37,22 @@ export class UploadInterruptedError extends AppError {
   }
 }
 
+/**
+ * Maps what graphql-upload-minimal throws for a request that ended early to
+ * {@link UploadInterruptedError}; anything else is returned unchanged. For the upload resolver:
+ * `await file` rejects, and `createReadStream()` throws, with an HTTP 499 error when the client
+ * disconnected before (or while) the file part arrived; without this mapping that reaches the
+ * client as INTERNAL_SERVER_ERROR and the log as an unexpected error.
+ * @example
+ *   let stream; try { const upload = await file; stream = upload.createReadStream(); }
+ *   catch (err) { throw asUploadError(err); }
+ */
+export function asUploadError(err: unknown): unknown {
+  return !(err instanceof AppError) && isInterruption(err)
+    ? new UploadInterruptedError({ cause: err })
+    : err;
+}
+
 /** True for the ways a multipart file stream fails when the request ends early. */
 function isInterruption(err: unknown): boolean {
   const e = err as { status?: number; code?: string; message?: string } | undefined;
@@ -115,10 +131,7 @@ export class Storage {
       return bytes;
     } catch (err) {
       await this.removeJob(jobId);
-      if (!(err instanceof AppError) && isInterruption(err)) {
-        throw new UploadInterruptedError({ cause: err });
-      }
-      throw err;
+      throw asUploadError(err);
     } finally {
       source.off('limit', onLimit);
     }

@@ -77,7 +77,7 @@ export async function sendMultipart(
   const headEnd = raw.indexOf('\r\n\r\n');
   const headers = raw.subarray(0, headEnd).toString('latin1');
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(headers)?.[1]);
-  let payload = raw.subarray(headEnd + 4);
+  let payload: Buffer = raw.subarray(headEnd + 4);
   if (/transfer-encoding:\s*chunked/i.test(headers)) payload = dechunk(payload);
   return { status, json: JSON.parse(payload.toString('utf8')) };
 }
