@@ -17,7 +17,7 @@ export class Tenant {
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 
-  /** Hours of audio this tenant may upload per rolling day; null = service default. */
+  /** Hours of audio this tenant may upload per 24 h window (from its first upload in the window); null = service default. */
   @Property({ type: 'double', nullable: true })
   audioHoursPerDay?: number | null;
 
