@@ -104,6 +104,10 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_COST: int(5000, 1),
   GRAPHQL_MAX_DIRECTIVES: int(50, 1),
   GRAPHQL_MAX_TOKENS: int(1000, 1),
+  /** Largest graphql-ws message in bytes; a bigger one closes the socket with 1009. */
+  GRAPHQL_WS_MAX_PAYLOAD_BYTES: int(64 * 1024, 1024),
+  /** Milliseconds a WebSocket may stay open before `connection_init` (then closed 4408). */
+  GRAPHQL_WS_INIT_TIMEOUT_MS: int(3000, 100),
   /** Requests per minute per API key (or per IP without a key). */
   RATE_LIMIT_REQUESTS_PER_MINUTE: int(600, 1),
   /** Uploads per minute per API key (or per IP without a key). */
@@ -173,6 +177,10 @@ export interface Config {
     maxCost: number;
     maxDirectives: number;
     maxTokens: number;
+    /** Largest graphql-ws message, bytes (ws `maxPayload`; over it the socket closes 1009). */
+    wsMaxPayloadBytes: number;
+    /** Time allowed between the WebSocket upgrade and `connection_init`, ms (then 4408). */
+    wsConnectionInitTimeoutMs: number;
   };
   /**
    * Per API key (or per client IP without a key). The limits count per window of `windowSeconds`
@@ -272,6 +280,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxCost: e.GRAPHQL_MAX_COST,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       maxTokens: e.GRAPHQL_MAX_TOKENS,
+      wsMaxPayloadBytes: e.GRAPHQL_WS_MAX_PAYLOAD_BYTES,
+      wsConnectionInitTimeoutMs: e.GRAPHQL_WS_INIT_TIMEOUT_MS,
     },
     rateLimits: {
       requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE,

@@ -1,11 +1,15 @@
 /**
- * Maps errors to GraphQL responses: {@link AppError} keeps its message with a stable
- * `extensions.code` (and `extensions.reason`); anything unexpected is answered as
- * INTERNAL_SERVER_ERROR without internals (and logged by `operationsPlugin`).
+ * Maps errors to GraphQL responses, on HTTP (Apollo's `formatError`) and on WebSocket
+ * ({@link createWsErrorFormatter}, since graphql-ws does not go through Apollo):
+ * {@link AppError} keeps its message with a stable `extensions.code` (and `extensions.reason`);
+ * errors that already carry a code (validation, parse, bad request) keep it, without stack trace
+ * and with "Did you mean …?" suggestions masked when asked; anything unexpected is answered as
+ * INTERNAL_SERVER_ERROR without internals (and logged by `operationsPlugin` or the WS hook).
  */
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { AppError } from '../errors.js';
+import { describeTokenLimit, SUGGESTION_MASK } from './armor.js';
 
 interface HttpStatusError {
   status?: number;
@@ -13,20 +17,49 @@ interface HttpStatusError {
   message: string;
 }
 
-/** Creates Apollo's `formatError` hook. */
-export function createFormatError() {
+/** Options of {@link createFormatError}. */
+export interface FormatErrorOptions {
+  /**
+   * Replace graphql-js "Did you mean …?" hints (fields, arguments, types, enum values) with
+   * {@link SUGGESTION_MASK}, so the schema cannot be guessed from them (clairvoyance) when
+   * introspection is off or in production. Default false.
+   */
+  maskSuggestions?: boolean;
+}
+
+/** The formatter: Apollo's `formatError(formattedError, error)` signature. */
+export type FormatError = (
+  formatted: GraphQLFormattedError,
+  error: unknown,
+) => GraphQLFormattedError;
+
+/**
+ * A "Did you mean …?" sentence of graphql-js 16 (`didYouMean`): names and enum values are
+ * quoted and never contain "?". Broader than Armor's `/Did you mean ".+"/`, which misses
+ * `Did you mean the enum value "DONE"?`.
+ */
+const SUGGESTION = /Did you mean [^?]*\?/g;
+
+/** Creates Apollo's `formatError` hook (also used for WebSocket errors). */
+export function createFormatError(options: FormatErrorOptions = {}): FormatError {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    if (original instanceof AppError) {
+    const appError =
+      original instanceof AppError
+        ? original
+        : error instanceof GraphQLError && error.originalError instanceof AppError
+          ? error.originalError
+          : undefined;
+    if (appError) {
       return {
-        message: original.message,
+        message: appError.message,
         path: formatted.path,
         locations: formatted.locations,
         extensions: {
-          code: original.code,
-          ...(original.reason ? { reason: original.reason } : {}),
-          ...(original.retryAfterSeconds !== undefined
-            ? { retryAfterSeconds: original.retryAfterSeconds }
+          code: appError.code,
+          ...(appError.reason ? { reason: appError.reason } : {}),
+          ...(appError.retryAfterSeconds !== undefined
+            ? { retryAfterSeconds: appError.retryAfterSeconds }
             : {}),
         },
       };
@@ -40,7 +73,9 @@ export function createFormatError() {
       };
     }
     const code = formatted.extensions?.code;
-    if (code && code !== 'INTERNAL_SERVER_ERROR') return withoutStack(formatted);
+    if (code && code !== 'INTERNAL_SERVER_ERROR') {
+      return clientError(withoutStack(formatted), options);
+    }
     // Logged with the request id by operationsPlugin (src/graphql/plugins.ts).
     return {
       message:
@@ -49,6 +84,52 @@ export function createFormatError() {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };
   };
+}
+
+/**
+ * Formats the errors graphql-ws sends (`next` payload errors and `error` messages) through the
+ * same {@link FormatError} as HTTP. graphql-ws would send `error.toJSON()` as is, message and
+ * all; Apollo first gives every error without a code INTERNAL_SERVER_ERROR, and so does this,
+ * so an internal message or stack never leaks over WebSocket. Documents refused before
+ * execution already carry their code (src/graphql/armor.ts `prepareSubscribe`).
+ * @param onInternal called with each error answered as INTERNAL_SERVER_ERROR (to log it).
+ */
+export function createWsErrorFormatter(
+  format: FormatError,
+  onInternal?: (error: GraphQLError) => void,
+): (error: GraphQLError) => GraphQLFormattedError {
+  return (error) => {
+    const json = error.toJSON();
+    const withCode: GraphQLFormattedError = json.extensions?.code
+      ? json
+      : { ...json, extensions: { ...json.extensions, code: 'INTERNAL_SERVER_ERROR' } };
+    const out = format(withCode, error);
+    if (out.extensions?.code === 'INTERNAL_SERVER_ERROR') onInternal?.(error);
+    return out;
+  };
+}
+
+/** A client-caused error: token-limit message reworded, suggestions masked when asked. */
+function clientError(
+  formatted: GraphQLFormattedError,
+  options: FormatErrorOptions,
+): GraphQLFormattedError {
+  let result = formatted;
+  const tokens =
+    formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED'
+      ? describeTokenLimit(formatted.message)
+      : undefined;
+  if (tokens) {
+    result = {
+      ...result,
+      message: tokens.message,
+      extensions: { ...result.extensions, reason: tokens.reason },
+    };
+  }
+  if (options.maskSuggestions && result.message.includes('Did you mean')) {
+    result = { ...result, message: result.message.replace(SUGGESTION, SUGGESTION_MASK) };
+  }
+  return result;
 }
 
 function withoutStack(formatted: GraphQLFormattedError): GraphQLFormattedError {

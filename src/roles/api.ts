@@ -18,7 +18,8 @@ import { UnauthenticatedError } from '../auth/keys.js';
 import { OPEN_PRINCIPAL, principalOf, type Principal } from '../auth/principal.js';
 import { UrlSigner } from '../auth/signed-url.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
-import { createFormatError } from '../graphql/errors.js';
+import { createArmor, masksSuggestions } from '../graphql/armor.js';
+import { createFormatError, createWsErrorFormatter } from '../graphql/errors.js';
 import { operationsPlugin } from '../graphql/plugins.js';
 import { httpMetrics, requestLogger } from '../http/observability.js';
 import { createApiRouter, errorHandler } from '../http/routes.js';
@@ -35,9 +36,6 @@ export interface ApiHandle {
   close(): Promise<void>;
 }
 
-/** Largest GraphQL-over-WebSocket message accepted, in bytes. */
-const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
-
 /**
  * Starts the api on `config.port` (0 picks a free port).
  * @throws when the port cannot be bound.
@@ -46,10 +44,10 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   const { config, logger, orm, jobs, events, metrics } = res;
   const app = express();
   app.disable('x-powered-by');
-  app.use(securityHeaders());
   // Client IPs (per-IP rate limits, logs) from X-Forwarded-For only via trusted proxies.
   app.set('trust proxy', config.trustProxy);
   const rateLimits = createRateLimits(res.redis, config);
+  app.use(securityHeaders());
   app.use(requestLogger(logger, (res) => principalOf(res).tenantId));
   app.use(httpMetrics(metrics));
   app.get('/metrics', async (_req, res) => {
@@ -60,14 +58,35 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   const signer = await UrlSigner.fromRedis(res.redis);
   const auth = { mode: config.authMode, orm, signer };
 
+  // Same limits and error masking on HTTP and WebSocket (src/graphql/armor.ts, errors.ts).
+  const armor = createArmor(config.graphql);
+  const formatError = createFormatError({
+    maskSuggestions: masksSuggestions(config.nodeEnv, config.graphql),
+  });
+  const wsLog = logger.child({ transport: 'ws' });
+  const formatWsError = createWsErrorFormatter(formatError, (err) =>
+    wsLog.error({ err: err.originalError ?? err }, 'unexpected GraphQL error'),
+  );
+
   const wsServer = new WebSocketServer({
     server,
     path: '/graphql',
-    maxPayload: WS_MAX_PAYLOAD_BYTES,
+    // A bigger message closes the socket with 1009 (ws `maxPayload`, default 100 MiB).
+    maxPayload: config.graphql.wsMaxPayloadBytes,
   });
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,
+      // No connection_init within this time: closed 4408 (graphql-ws, default 3000 ms).
+      connectionInitWaitTimeout: config.graphql.wsConnectionInitTimeoutMs,
+      // Close reasons of unexpected errors say only "Internal server error" in production.
+      isProd: config.nodeEnv === 'production',
+      // Parse with the token limit, validate with specifiedRules + Armor, subscriptions only.
+      onSubscribe: (_ctx, _id, payload) => armor.prepareSubscribe(schema, payload),
+      // graphql-ws skips Apollo's formatError: mask errors here the same way.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map(formatWsError) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map(formatWsError),
       onConnect: async (ctx) => {
         try {
           ctx.extra.principal = await authenticateConnection(auth, ctx.connectionParams);
@@ -97,11 +116,13 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
+    // Armor's depth/alias/cost/directive rules, the token limit, GRAPHQL_INTROSPECTION.
+    ...armor.apolloOptions,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     persistedQueries: false,
     includeStacktraceInErrorResponses: config.nodeEnv === 'development',
-    formatError: createFormatError(),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
