@@ -12,6 +12,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { GraphQLError } from 'graphql';
 import type { Config } from '../config/config.js';
 import { sendError } from '../http/routes.js';
 import { authenticateApiKey, authenticateKeyId, keyMissing, UnauthenticatedError } from './keys.js';
@@ -128,6 +129,25 @@ export async function authenticateConnection(
     throw keyMissing('send {"authorization": "Bearer <key>"} as the connection_init payload');
   }
   return authenticateApiKey(deps.orm.em.fork(), key);
+}
+
+/**
+ * Re-checks, for each graphql-ws operation, that the connection's key is still usable (a key
+ * revoked or expired after `connection_init` stops working at once).
+ * @returns null when allowed; else the errors to answer the operation with (UNAUTHENTICATED).
+ */
+export async function keyStillValid(
+  deps: Pick<AuthDeps, 'orm'>,
+  principal: Principal,
+): Promise<readonly GraphQLError[] | null> {
+  if (!principal.keyId) return null;
+  try {
+    await authenticateKeyId(deps.orm.em.fork(), principal.keyId);
+    return null;
+  } catch (err) {
+    if (!(err instanceof UnauthenticatedError)) throw err;
+    return [new GraphQLError(err.message, { extensions: { code: err.code, reason: err.reason } })];
+  }
 }
 
 /** The close code for a refused connection. */

@@ -13,7 +13,12 @@ import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLSchema } from 'graphql';
-import { authenticateConnection, authMiddleware, closeCodeFor } from '../auth/middleware.js';
+import {
+  authenticateConnection,
+  authMiddleware,
+  closeCodeFor,
+  keyStillValid,
+} from '../auth/middleware.js';
 import { UnauthenticatedError } from '../auth/keys.js';
 import { OPEN_PRINCIPAL, principalOf, type Principal } from '../auth/principal.js';
 import { UrlSigner } from '../auth/signed-url.js';
@@ -23,7 +28,7 @@ import { createFormatError, createWsErrorFormatter } from '../graphql/errors.js'
 import { operationsPlugin } from '../graphql/plugins.js';
 import { httpMetrics, requestLogger } from '../http/observability.js';
 import { createApiRouter, errorHandler } from '../http/routes.js';
-import { createRateLimits, rateLimitMiddleware } from '../http/rate-limit.js';
+import { clientIpOf, createRateLimits, rateLimitMiddleware } from '../http/rate-limit.js';
 import { serviceInfoFrom } from '../graphql/types/service-info.js';
 import { createStaticRouter } from '../http/static.js';
 import { securityHeaders } from '../http/security-headers.js';
@@ -82,7 +87,16 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
       // Close reasons of unexpected errors say only "Internal server error" in production.
       isProd: config.nodeEnv === 'production',
       // Parse with the token limit, validate with specifiedRules + Armor, subscriptions only.
-      onSubscribe: (_ctx, _id, payload) => armor.prepareSubscribe(schema, payload),
+      // Per operation: the key must still be usable (revoked/expired keys stop at once), the
+      // subscription counts against the rate limit, then Armor's checks.
+      onSubscribe: async (ctx, _id, payload) => {
+        const principal = ctx.extra.principal ?? OPEN_PRINCIPAL;
+        return (
+          (await keyStillValid(auth, principal)) ??
+          (await rateLimits.subscriptionErrors(principal, clientIpOf(app, ctx.extra.request))) ??
+          armor.prepareSubscribe(schema, payload)
+        );
+      },
       // graphql-ws skips Apollo's formatError: mask errors here the same way.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map(formatWsError) } : undefined,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
 import { ApiKey } from '../../src/db/entities/index.js';
 import { revokeApiKey } from '../../src/auth/keys.js';
 import { runAdmin } from '../../src/admin.js';
@@ -212,6 +213,47 @@ describe('AUTH_MODE=api-key', () => {
     await sub.done;
     expect(sub.errors).toEqual([]);
     expect(sub.events.at(-1).data.jobProgress).toEqual({ status: 'COMPLETED', progress: 100 });
+  });
+
+  test('a key revoked while its WebSocket is open cannot start new subscriptions', async () => {
+    const k = await t.createTenantKey('acme');
+    const client = createClient({
+      url: t.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      connectionParams: { authorization: `Bearer ${k}` },
+    });
+    const run = () =>
+      new Promise<{ data: unknown[]; errors: unknown[] }>((resolve) => {
+        const out = { data: [] as unknown[], errors: [] as unknown[] };
+        client.subscribe(
+          {
+            query: 'subscription($id: ID!) { jobProgress(id: $id) { status } }',
+            variables: { id: jobId },
+          },
+          {
+            next: (v) => out.data.push(v),
+            error: (e) => {
+              out.errors.push(e);
+              resolve(out);
+            },
+            complete: () => resolve(out),
+          },
+        );
+      });
+    const before = await run();
+    expect(before.errors).toEqual([]);
+    expect(JSON.stringify(before.data)).toContain('COMPLETED');
+    const em = t.app.resources.orm.em.fork();
+    await revokeApiKey(em, (await em.findOneOrFail(ApiKey, { prefix: k.slice(0, 12) })).id);
+    const after = await run();
+    await client.dispose();
+    const errors = JSON.stringify(after.errors);
+    console.log(`auth ws: same socket, subscription after revoke -> ${errors.slice(0, 160)}`);
+    expect(after.data).toEqual([]);
+    expect(errors).toMatch(/"code":"UNAUTHENTICATED"/);
+    expect(errors).toMatch(/KEY_REVOKED/);
   });
 });
 
