@@ -234,8 +234,9 @@ function quota(value: string | undefined, flag: string): number | null | undefin
   if (value === undefined) return undefined;
   if (value === 'default') return null;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
+  if (!Number.isFinite(n) || n <= 0) {
     throw new UsageError(`${flag} must be a positive number or "default".`);
+  }
   return n;
 }
 
@@ -253,8 +254,9 @@ function expiry(
   }
   if (atText) {
     const at = new Date(atText);
-    if (Number.isNaN(at.getTime()))
+    if (Number.isNaN(at.getTime())) {
       throw new UsageError('--expires-at takes an ISO date, e.g. 2027-01-31.');
+    }
     return at;
   }
   return undefined;
@@ -294,11 +296,11 @@ function keyJson(k: ApiKey) {
 
 function table(header: string[], rows: string[][]): string {
   if (rows.length === 0) return '(none)';
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [header, ...rows]
     .map((r) =>
       r
-        .map((c, i) => c.padEnd(widths[i]!))
+        .map((c, i) => c.padEnd(widths[i]))
         .join('  ')
         .trimEnd(),
     )

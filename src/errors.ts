@@ -49,8 +49,9 @@ export class AppError extends Error {
      * `extensions.retryAfterSeconds` and as the HTTP `Retry-After` header.
      */
     readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'AppError';
     this.httpStatus = HTTP_STATUS[code];
   }

@@ -126,8 +126,9 @@ export interface NewTenant {
  */
 export async function createTenant(em: EntityManager, input: NewTenant): Promise<Tenant> {
   const name = input.name.trim();
-  if (!name || name.length > 200)
+  if (!name || name.length > 200) {
     throw new BadInputError('A tenant name must be 1 to 200 characters.');
+  }
   const id =
     input.id ??
     name
@@ -185,8 +186,9 @@ export async function createApiKey(
     );
   }
   const name = input.name.trim();
-  if (!name || name.length > 200)
+  if (!name || name.length > 200) {
     throw new BadInputError('A key name must be 1 to 200 characters.');
+  }
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
     throw new BadInputError('The expiry must be in the future.');
   }
@@ -222,7 +224,7 @@ export async function revokeApiKey(em: EntityManager, idOrPrefix: string): Promi
   if (matches.length > 1) {
     throw new BadInputError(`"${idOrPrefix}" matches ${matches.length} keys; pass the key id.`);
   }
-  const record = matches[0]!;
+  const record = matches[0];
   record.revokedAt ??= new Date();
   await em.flush();
   return record;

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { jwtVerify, SignJWT } from 'jose';
+import { AppError } from '../errors.js';
 import type { Principal } from './principal.js';
 
 /** Lifetime of a signed URL, in seconds. Long enough to listen to a 4-hour recording. */
@@ -20,41 +21,62 @@ export interface SignedGrant extends Principal {
   jobId: string;
 }
 
-/** Signs and verifies job-bound tokens with one secret shared by every api process. */
+/**
+ * Signs and verifies job-bound tokens with one secret shared by every api process. The secret
+ * lives in Redis (created, 32 random bytes, by whichever process needs it first), so every api
+ * replica accepts the others' links; it is loaded on first use, so the api starts even while
+ * Redis is still connecting. If Redis loses its data, old links stop working and clients fetch
+ * new ones (`Job.audioUrl`).
+ */
 export class UrlSigner {
-  private constructor(private readonly secret: Uint8Array) {}
+  private secret?: Promise<Uint8Array>;
 
-  /**
-   * Loads the signing secret from Redis, creating it (32 random bytes) if absent, so that every
-   * api replica accepts the others' links. If Redis loses its data, old links stop working and
-   * clients fetch new ones (`Job.audioUrl`).
-   * @throws when Redis is unreachable.
-   */
-  static async fromRedis(redis: Redis): Promise<UrlSigner> {
-    await redis.set(SECRET_KEY, randomBytes(32).toString('base64'), 'NX');
-    const stored = await redis.get(SECRET_KEY);
-    if (!stored) throw new Error('URL signing secret missing from Redis');
-    return new UrlSigner(Buffer.from(stored, 'base64'));
+  constructor(private readonly redis: Redis) {}
+
+  /** @throws AppError SERVICE_UNAVAILABLE when Redis cannot be reached (retried on next use). */
+  private key(): Promise<Uint8Array> {
+    this.secret ??= (async () => {
+      await this.redis.set(SECRET_KEY, randomBytes(32).toString('base64'), 'NX');
+      const stored = await this.redis.get(SECRET_KEY);
+      if (!stored) throw new Error('URL signing secret missing from Redis');
+      return new Uint8Array(Buffer.from(stored, 'base64'));
+    })().catch((err: unknown) => {
+      this.secret = undefined;
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        'Audio links cannot be made or checked right now (Redis is unavailable). Try again in a minute.',
+        'SIGNING_UNAVAILABLE',
+        60,
+        { cause: err },
+      );
+    });
+    return this.secret;
   }
 
-  /** A token for one job's audio, valid {@link SIGNED_URL_TTL_SECONDS}. */
+  /**
+   * A token for one job's audio, valid {@link SIGNED_URL_TTL_SECONDS}.
+   * @throws AppError SERVICE_UNAVAILABLE when Redis cannot be reached.
+   */
   async sign(jobId: string, principal: Principal): Promise<string> {
+    const secret = await this.key();
     return new SignJWT({ tid: principal.tenantId, kid: principal.keyId })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(jobId)
       .setAudience(AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(`${SIGNED_URL_TTL_SECONDS}s`)
-      .sign(this.secret);
+      .sign(secret);
   }
 
   /**
    * Verifies a token for a job.
    * @returns the grant, or null when the token is malformed, forged, expired or for another job.
+   * @throws AppError SERVICE_UNAVAILABLE when Redis cannot be reached.
    */
   async verify(token: string, jobId: string): Promise<SignedGrant | null> {
+    const secret = await this.key();
     try {
-      const { payload } = await jwtVerify(token, this.secret, {
+      const { payload } = await jwtVerify(token, secret, {
         audience: AUDIENCE,
         algorithms: ['HS256'],
         subject: jobId,

@@ -42,6 +42,35 @@ export interface ApiHandle {
 }
 
 /**
+ * Apollo's CSRF prevention refuses a multipart POST without `Apollo-Require-Preflight` (or
+ * `X-Apollo-Operation-Name`), but only after graphql-upload has read the body; this refuses it
+ * first, the same way (400 BAD_REQUEST), so a cross-site form post never reaches the disk.
+ */
+function refuseMultipartWithoutPreflight(
+  req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+): void {
+  const multipart = req.method === 'POST' && req.is('multipart/form-data');
+  if (!multipart || req.get('apollo-require-preflight') || req.get('x-apollo-operation-name')) {
+    next();
+    return;
+  }
+  res
+    .status(400)
+    .set('Connection', 'close')
+    .json({
+      errors: [
+        {
+          message:
+            'This request has been blocked as a potential Cross-Site Request Forgery (CSRF). Uploads must send the header "Apollo-Require-Preflight: true".',
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ],
+    });
+}
+
+/**
  * Starts the api on `config.port` (0 picks a free port).
  * @throws when the port cannot be bound.
  */
@@ -60,7 +89,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   });
   const server = http.createServer(app);
   const serviceInfo = serviceInfoFrom(config);
-  const signer = await UrlSigner.fromRedis(res.redis);
+  const signer = new UrlSigner(res.redis);
   const auth = { mode: config.authMode, orm, signer };
 
   // Same limits and error masking on HTTP and WebSocket (src/graphql/armor.ts, errors.ts).
@@ -159,6 +188,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   app.use('/api/v1', createApiRouter({ config, orm, redis: res.redis, jobs }));
   app.use(
     '/graphql',
+    refuseMultipartWithoutPreflight,
     graphqlUploadExpress({
       maxFileSize: config.maxUploadBytes,
       maxFiles: 1,

@@ -30,8 +30,8 @@ function wsInit(
     socket.on('open', () =>
       socket.send(JSON.stringify({ type: 'connection_init', ...(payload ? { payload } : {}) })),
     );
-    socket.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as { type: string };
+    socket.on('message', (data: Buffer) => {
+      const msg = JSON.parse(data.toString('utf8')) as { type: string };
       if (msg.type === 'connection_ack') {
         ackMs = Date.now() - started;
         socket.close(1000);
