@@ -9,6 +9,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { AppError } from '../errors.js';
+import { asUploadError } from '../storage/storage.js';
 import { describeTokenLimit, SUGGESTION_MASK } from './armor.js';
 
 interface HttpStatusError {
@@ -43,7 +44,9 @@ const SUGGESTION = /Did you mean [^?]*\?/g;
 /** Creates Apollo's `formatError` hook (also used for WebSocket errors). */
 export function createFormatError(options: FormatErrorOptions = {}): FormatError {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    // A client that hung up mid-upload (graphql-upload's 499, raised while type-graphql awaits
+    // the Upload argument, before the resolver runs) is UPLOAD_INTERRUPTED, not a server fault.
+    const original = asUploadError(unwrapResolverError(error));
     const appError =
       original instanceof AppError
         ? original
