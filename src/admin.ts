@@ -19,7 +19,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/core';
 import { Redis } from 'ioredis';
-import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { loadConfigOrExit, type Config } from './config/config.js';
 import { initOrm } from './db/orm.js';
 import { Tenant, type ApiKey } from './db/entities/index.js';
 import { AppError } from './errors.js';
@@ -309,16 +309,7 @@ function table(header: string[], rows: string[][]): string {
 
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain) {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(2);
   const orm = await initOrm(config);
   const code = await runAdmin(
     process.argv.slice(2),

@@ -3,20 +3,11 @@
  * Exits with status 1 and a readable list of problems when the configuration is invalid.
  */
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/config.js';
+import { loadConfigOrExit } from './config/config.js';
 import { createLogger } from './logger.js';
 import { startApp } from './app.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(1);
-  }
-  throw err;
-}
+const config = loadConfigOrExit(1);
 
 const logger = createLogger(config.logLevel, config.roles.join('+'));
 const app = await startApp(config, logger);

@@ -209,6 +209,22 @@ export class ConfigError extends Error {
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
 
 /**
+ * {@link loadConfig} for a command-line entry point: on invalid configuration prints the list of
+ * problems to stderr and exits with `exitCode`.
+ */
+export function loadConfigOrExit(exitCode: number): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(exitCode);
+    }
+    throw err;
+  }
+}
+
+/**
  * Parses and validates configuration.
  * @param env variables to read; defaults to `process.env`. Tests pass their own object.
  * @throws ConfigError naming each invalid variable and why.

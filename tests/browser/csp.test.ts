@@ -12,7 +12,12 @@
  */
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { clientIsBuilt, launchBrowser, type BrowserSession } from '../helpers/browser.js';
+import {
+  clientIsBuilt,
+  launchBrowser,
+  openGraphiqlDocs,
+  type BrowserSession,
+} from '../helpers/browser.js';
 import { FIXTURES_DIR, manifest, startTestApp, type TestApp } from '../helpers/harness.js';
 
 let t: TestApp;
@@ -215,14 +220,7 @@ test('GraphiQL shows the docs, runs a query, validates in its worker, subscribes
   console.log(`GraphiQL CSP: ${policy}`);
   expect(policy).toContain("script-src 'self';");
   expect(policy).not.toContain('unsafe-eval');
-  await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
-
-  await page.getByRole('button', { name: /documentation explorer/i }).click();
-  await page
-    .locator('.graphiql-doc-explorer')
-    .getByText('Query', { exact: true })
-    .first()
-    .waitFor();
+  await openGraphiqlDocs(page);
   await page.locator('.graphiql-execute-button').click();
   const result = await waitForResult(page, /"maxUploadBytes":/);
   expect(result).toContain(`"maxUploadBytes": ${t.config.maxUploadBytes}`);

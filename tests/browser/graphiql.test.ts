@@ -8,6 +8,7 @@ import {
   clientIsBuilt,
   foreignRequests,
   launchBrowser,
+  openGraphiqlDocs,
   type BrowserSession,
 } from '../helpers/browser.js';
 import { FIXTURES_DIR, startTestApp, type TestApp } from '../helpers/harness.js';
@@ -47,15 +48,8 @@ test('GraphiQL loads offline, shows the docs and runs a query', async () => {
   const res = await page.goto(`${t.url}/graphiql`);
   expect(res?.status()).toBe(200);
   expect(page.url()).toBe(`${t.url}/graphiql/`);
-  await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
-
   // Docs come from introspection of this server's schema.
-  await page.getByRole('button', { name: /documentation explorer/i }).click();
-  await page
-    .locator('.graphiql-doc-explorer')
-    .getByText('Query', { exact: true })
-    .first()
-    .waitFor();
+  await openGraphiqlDocs(page);
   await b.screenshot('graphiql-docs');
 
   await page.locator('.graphiql-execute-button').click();

@@ -100,6 +100,20 @@ export async function launchBrowser(
 }
 
 /**
+ * Waits until GraphiQL (already loading in `page`) is ready, then opens its documentation
+ * explorer and waits for the root types, which come from introspection of the server's schema.
+ */
+export async function openGraphiqlDocs(page: Page): Promise<void> {
+  await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: /documentation explorer/i }).click();
+  await page
+    .locator('.graphiql-doc-explorer')
+    .getByText('Query', { exact: true })
+    .first()
+    .waitFor();
+}
+
+/**
  * URLs among `requests` that are not on the test server's own origin (or `data:`/`blob:`
  * URLs the page made itself). An offline page leaves this empty.
  */

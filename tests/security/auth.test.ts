@@ -377,5 +377,5 @@ describe('npm run admin', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/No API key/);
     fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 30_000); // three Node processes, each opening the database
 });
