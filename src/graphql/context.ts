@@ -1,10 +1,9 @@
 /**
  * Per-request (HTTP) or per-connection (WebSocket) GraphQL context.
  */
-import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
-import { Transcript } from '../db/entities/index.js';
+import { TranscriptReader } from '../services/transcript-reader.js';
 import type { JobService } from '../services/job.service.js';
 import type { JobEvents } from '../jobs/events.js';
 import type { ServiceInfo } from './types/service-info.js';
@@ -27,8 +26,11 @@ export interface GraphQLContext {
   events: JobEvents;
   /** Limits and capabilities reported by the `serviceInfo` query. */
   serviceInfo: ServiceInfo;
-  /** Batches `Job.transcript` lookups: one query per request, not one per job. */
-  transcriptByJob: DataLoader<string, Transcript | null>;
+  /**
+   * Batched, column-explicit transcript reads for this request (one statement per kind of row,
+   * whatever the number of jobs, segments or words selected).
+   */
+  transcripts: TranscriptReader;
 }
 
 /** Builds a context around a fresh EntityManager fork. */
@@ -37,14 +39,18 @@ export function createContext(
     em: EntityManager;
   },
 ): GraphQLContext {
-  const em = base.em;
   return {
     ...base,
     tenantId: base.principal.tenantId,
-    transcriptByJob: new DataLoader(async (jobIds) => {
-      const rows = await em.find(Transcript, { job: { $in: [...jobIds] } });
-      const byJob = new Map(rows.map((t) => [t.job.id, t]));
-      return jobIds.map((id) => byJob.get(id) ?? null);
-    }),
+    transcripts: new TranscriptReader(base.em),
   };
+}
+
+/**
+ * Starts a fresh read cache on a WebSocket subscription's context, whose lifetime spans many
+ * events: called after each event is sent, so the next event reads the state it describes
+ * (a transcript that did not exist at 40 % exists at COMPLETED).
+ */
+export function renewPerEventState(ctx: GraphQLContext): void {
+  ctx.transcripts = new TranscriptReader(ctx.em);
 }

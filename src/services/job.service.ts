@@ -11,7 +11,7 @@ import type BeeQueue from 'bee-queue';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
-import { Job, Segment, Speaker, Transcript } from '../db/entities/index.js';
+import { Job, Speaker, Transcript } from '../db/entities/index.js';
 import {
   DEFAULT_LANGUAGES,
   Diarization,
@@ -31,6 +31,8 @@ import { sanitizeFilename, stripUnsafeChars } from './filename.js';
 import { publishJobState } from './progress.js';
 import { TenantQuotas, type QuotaAdmission } from './quota.js';
 import { TRANSCODED_NAME } from './transcription.service.js';
+import { buildExportDocument } from './export-document.js';
+import { TranscriptReader, type TranscriptRow } from './transcript-reader.js';
 
 /** Options as a client may send them; missing fields take defaults. */
 export interface JobOptionsInput {
@@ -377,14 +379,19 @@ export class JobService {
     await this.deps.storage.removeJob(id);
   }
 
-  /** Loads everything an export needs. @throws NotFoundError when the job has no transcript yet. */
+  /**
+   * Loads everything an export needs, through `reader` (lean, batched reads).
+   * @throws NotFoundError when the job is not the tenant's; AppError NOT_FOUND (reason
+   *   NO_TRANSCRIPT) when it has no transcript yet.
+   */
   async exportDocument(
     em: EntityManager,
     tenantId: string,
     jobId: string,
+    reader = new TranscriptReader(em),
   ): Promise<ExportDocument> {
     const job = await this.get(em, tenantId, jobId);
-    const transcript = await em.findOne(Transcript, { job: job.id });
+    const transcript = await reader.transcriptOfJob(job.id);
     if (!transcript) {
       throw new AppError(
         'NOT_FOUND',
@@ -392,53 +399,16 @@ export class JobService {
         'NO_TRANSCRIPT',
       );
     }
-    return this.buildExportDocument(em, job, transcript);
+    return buildExportDocument(reader, job, transcript);
   }
 
-  /** Builds the export document of a loaded transcript. */
-  async buildExportDocument(
-    em: EntityManager,
+  /** The export document of a job's transcript (see `./export-document.ts`). */
+  buildExportDocument(
+    reader: TranscriptReader,
     job: Job,
-    transcript: Transcript,
+    transcript: TranscriptRow,
   ): Promise<ExportDocument> {
-    const speakers = await em.find(
-      Speaker,
-      { transcript: transcript.id },
-      { orderBy: { ordinal: 'asc' } },
-    );
-    const segments = await em.find(
-      Segment,
-      { transcript: transcript.id },
-      { orderBy: { index: 'asc' }, populate: ['words'] },
-    );
-    const byId = new Map(speakers.map((s) => [s.id, s]));
-    return {
-      jobId: job.id,
-      filename: job.filename,
-      durationSeconds: job.durationSeconds ?? null,
-      languages: transcript.languages,
-      speakers: speakers.map((s) => ({
-        tag: s.tag,
-        label: s.label,
-        speakingSeconds: s.speakingSeconds,
-        segmentCount: s.segmentCount,
-      })),
-      segments: segments.map((seg) => {
-        const sp = byId.get(seg.speaker.id)!;
-        return {
-          index: seg.index,
-          speakerTag: sp.tag,
-          speakerLabel: sp.label,
-          start: seg.start,
-          end: seg.end,
-          text: seg.text,
-          language: seg.language ?? null,
-          words: seg.words.getItems().map((w) => ({ text: w.text, start: w.start, end: w.end })),
-        };
-      }),
-      createdAt: job.createdAt,
-      completedAt: job.completedAt ?? null,
-    };
+    return buildExportDocument(reader, job, transcript);
   }
 
   /**

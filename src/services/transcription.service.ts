@@ -4,11 +4,10 @@
  * SpeechKit operation id is resumed rather than resubmitted, and persisting replaces any
  * transcript a previous attempt left.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
-import { Job, Segment, Speaker, Transcript, Word } from '../db/entities/index.js';
+import { Job } from '../db/entities/index.js';
 import { Diarization, isTerminal, JobStatus } from '../domain.js';
 import { JobError } from '../errors.js';
 import type { JobEvents } from '../jobs/events.js';
@@ -19,7 +18,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { SttCircuitOpenError } from '../stt/speechkit/index.js';
 import type { SttProvider } from '../stt/types.js';
 import { ProgressReporter, PROGRESS } from './progress.js';
-import { buildTranscript } from './transcript-builder.js';
+import { persistTranscript } from './transcript-store.js';
 
 /** Name of the transcoded OGG/Opus file in the job directory. */
 /** The transcoded OGG/Opus file in a job's directory; kept after completion for playback. */
@@ -131,7 +130,7 @@ export async function runTranscription(
   signal: AbortSignal,
 ): Promise<void> {
   const em = deps.orm.em.fork();
-  const job = await em.findOne(Job, jobId);
+  const job = await em.findOne(Job, jobId, { populate: ['options'] });
   if (!job || isTerminal(job.status)) return; // deleted, cancelled or done: nothing to do
   const log = deps.logger.child({ jobId, tenant: job.tenant.id });
   const progress = new ProgressReporter(em, job, deps.events);
@@ -317,55 +316,6 @@ async function ensureStillWanted(em: EntityManager, job: Job): Promise<void> {
     .getConnection()
     .execute<{ status: string }[]>('select status from jobs where id = ?', [job.id]);
   if (row.length === 0 || isTerminal(row[0].status as JobStatus)) throw new JobGoneError();
-}
-
-/** Replaces the job's transcript with one built from `utterances`, in one transaction. */
-async function persistTranscript(
-  em: EntityManager,
-  job: Job,
-  utterances: Parameters<typeof buildTranscript>[0],
-) {
-  const single = job.options.languages.length === 1 && job.options.languages[0] !== 'auto';
-  const built = buildTranscript(utterances, single ? job.options.languages[0] : null);
-  await em.transactional(async (tx) => {
-    await tx.nativeDelete(Transcript, { job: job.id });
-    const transcript = tx.create(Transcript, {
-      id: randomUUID(),
-      job: job.id,
-      text: built.text,
-      languages: built.languages,
-    });
-    const speakers = new Map<string, Speaker>();
-    for (const [ordinal, s] of built.speakers.entries()) {
-      speakers.set(
-        s.tag,
-        tx.create(Speaker, {
-          id: randomUUID(),
-          transcript,
-          tag: s.tag,
-          ordinal,
-          label: s.label,
-          speakingSeconds: s.speakingSeconds,
-          segmentCount: s.segmentCount,
-        }),
-      );
-    }
-    for (const s of built.segments) {
-      const segment = tx.create(Segment, {
-        id: randomUUID(),
-        transcript,
-        index: s.index,
-        speaker: speakers.get(s.speakerTag)!,
-        start: s.start,
-        end: s.end,
-        text: s.text,
-        language: s.language,
-      });
-      s.words.forEach((w, index) =>
-        tx.create(Word, { segment, index, text: w.text.slice(0, 200), start: w.start, end: w.end }),
-      );
-    }
-  });
 }
 
 async function markFailed(em: EntityManager, job: Job, err: JobError, events: JobEvents) {

@@ -4,7 +4,6 @@
  * for the run and dropped afterwards. Skipped, with a note, where no PostgreSQL is reachable.
  */
 import path from 'node:path';
-import pg from 'pg';
 import {
   FIXTURES_DIR,
   manifest,
@@ -12,40 +11,19 @@ import {
   waitForStatus,
   type TestApp,
 } from '../helpers/harness.js';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../helpers/postgres.js';
 
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbName = `kazru_test_${process.pid}_${Date.now()}`;
-let available = false;
+let db: ThrowawayDatabase | null = null;
 let t: TestApp | undefined;
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  try {
-    await admin(`create database ${dbName}`);
-    available = true;
-  } catch (err) {
-    console.warn(
-      `PostgreSQL not reachable at ${ADMIN_URL} (${(err as Error).message}); skipping PostgreSQL tests`,
-    );
-    return;
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
-  t = await startTestApp({ DATABASE_URL: url.toString() });
+  db = await createThrowawayDatabase();
+  if (db) t = await startTestApp({ DATABASE_URL: db.url });
 });
 
 afterAll(async () => {
   await t?.close();
-  if (available) await admin(`drop database if exists ${dbName} with (force)`);
+  await db?.drop();
 });
 
 test('upload → COMPLETED transcript with both speakers → rename → export, on PostgreSQL', async () => {

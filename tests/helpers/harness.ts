@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
@@ -19,11 +18,9 @@ import { Tenant } from '../../src/db/entities/index.js';
 import type { SpeechKitProviderOptions } from '../../src/stt/speechkit/index.js';
 import { startSpeechKitDouble, type SpeechKitDouble } from '../speechkit-double/index.js';
 import { loadManifests, type FixtureManifest } from '../speechkit-double/manifest.js';
+import { REPO_ROOT } from './repo-root.js';
 
-export const FIXTURES_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../fixtures/audio',
-);
+export const FIXTURES_DIR = path.join(REPO_ROOT, 'tests/fixtures/audio');
 export const TEST_API_KEY = 'test-api-key';
 
 /**

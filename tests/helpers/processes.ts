@@ -12,14 +12,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import { Redis } from 'ioredis';
 import { startSpeechKitDouble, type SpeechKitDouble } from '../speechkit-double/index.js';
 import { loadManifests } from '../speechkit-double/manifest.js';
 import { FIXTURES_DIR, RELAXED_LIMITS_ENV, TEST_API_KEY } from './harness.js';
+import { REPO_ROOT } from './repo-root.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { REPO_ROOT };
 const MAIN_JS = path.join(REPO_ROOT, 'dist/src/main.js');
 
 /** Resolves after `ms` milliseconds. */

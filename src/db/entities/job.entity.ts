@@ -64,8 +64,11 @@ export class Job {
   @Property({ type: 'integer', nullable: true })
   sampleRate?: number | null;
 
-  /** Options with defaults applied. */
-  @Property({ type: 'json' })
+  /**
+   * Options with defaults applied. Lazy: read only where asked for (`populate: ['options']`, the
+   * pipeline), not by every job lookup of the API.
+   */
+  @Property({ type: 'json', lazy: true })
   options!: JobOptions;
 
   /** Diarization actually used (AUTO resolved), set when transcoding starts. */

@@ -16,8 +16,11 @@ export class Transcript {
   @OneToOne(() => Job, (j) => j.transcript, { owner: true, unique: true, deleteRule: 'cascade' })
   job!: Rel<Job>;
 
-  @Field({ description: 'Whole text, segments joined in time order.' })
-  @Property({ type: 'text' })
+  /**
+   * Whole text, segments joined in time order. Lazy: ~200 k characters for a 4-hour call, read
+   * only when asked for (`TranscriptResolver.text`), never joined into other rows.
+   */
+  @Property({ type: 'text', lazy: true })
   text!: string;
 
   @Field(() => [String], { description: 'BCP-47 tags of the languages heard, most used first.' })

@@ -15,6 +15,7 @@ import { Repeater } from '@repeaterjs/repeater';
 import { Job, Transcript } from '../../db/entities/index.js';
 import { isTerminal, JobStatus } from '../../domain.js';
 import type { JobProgressPayload } from '../../jobs/events.js';
+import type { TranscriptRow } from '../../services/transcript-reader.js';
 import type { GraphQLContext } from '../context.js';
 import { JobConnection, JobProgressEvent } from '../types/connection.js';
 import { TranscriptionOptionsInput } from '../types/inputs.js';
@@ -99,8 +100,8 @@ export class JobResolver {
   }
 
   @FieldResolver(() => Transcript, { nullable: true, description: 'Set once COMPLETED.' })
-  transcript(@Root() job: Job, @Ctx() ctx: GraphQLContext): Promise<Transcript | null> {
-    return ctx.transcriptByJob.load(job.id);
+  transcript(@Root() job: Job, @Ctx() ctx: GraphQLContext): Promise<TranscriptRow | null> {
+    return ctx.transcripts.transcriptOfJob(job.id);
   }
 }
 

@@ -1,33 +1,76 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
-import { Reference } from '@mikro-orm/core';
 import { Segment, Speaker, Transcript, Word } from '../../db/entities/index.js';
+import { BadInputError } from '../../errors.js';
 import { renderExport } from '../../exports/index.js';
+import type {
+  SegmentRow,
+  SpeakerRow,
+  TranscriptRow,
+  WordRow,
+} from '../../services/transcript-reader.js';
 import type { GraphQLContext } from '../context.js';
 import { ExportFormatEnum } from '../types/enums.js';
 
+/**
+ * Transcript fields read through the request's {@link GraphQLContext.transcripts} reader: roots
+ * are plain rows, each kind of row is one SQL statement per request.
+ */
 @Resolver(() => Transcript)
 export class TranscriptResolver {
-  @FieldResolver(() => [Speaker], { description: 'Speakers in order of first appearance.' })
-  speakers(@Root() t: Transcript): Promise<Speaker[]> {
-    return t.speakers.load({ dataloader: true }).then((c) => c.getItems());
+  @FieldResolver(() => String, { description: 'Whole text, segments joined in time order.' })
+  text(@Root() t: TranscriptRow, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return ctx.transcripts.text(t.id);
   }
 
-  @FieldResolver(() => [Segment], { description: 'Segments in time order.' })
-  segments(@Root() t: Transcript): Promise<Segment[]> {
-    return t.segments.load({ dataloader: true }).then((c) => c.getItems());
+  @FieldResolver(() => [Speaker], { description: 'Speakers in order of first appearance.' })
+  speakers(@Root() t: TranscriptRow, @Ctx() ctx: GraphQLContext): Promise<SpeakerRow[]> {
+    return ctx.transcripts.speakersOf(t.id);
+  }
+
+  @FieldResolver(() => Int, {
+    description: 'Number of segments; with segments(offset, limit) a client pages through them.',
+  })
+  segmentCount(@Root() t: TranscriptRow, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return ctx.transcripts.segmentCount(t.id);
+  }
+
+  @FieldResolver(() => [Segment], {
+    description:
+      'Segments in time order: all of them, or a window by position (offset 0-based, at most limit). A window is an indexed read, so a client can show any part of a 4-hour transcript at once; segmentCount gives the total.',
+  })
+  segments(
+    @Root() t: TranscriptRow,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('offset', () => Int, {
+      nullable: true,
+      description: 'Position of the first segment to return (0-based); default 0.',
+    })
+    offset?: number | null,
+    @Arg('limit', () => Int, {
+      nullable: true,
+      description: 'Most segments to return; default all from offset.',
+    })
+    limit?: number | null,
+  ): Promise<SegmentRow[]> {
+    if ((offset ?? 0) < 0 || (limit ?? 0) < 0) {
+      throw new BadInputError(
+        'segments(offset, limit) take numbers ≥ 0: offset is the 0-based position of the first segment, limit the most to return.',
+        'INVALID_WINDOW',
+      );
+    }
+    return ctx.transcripts.segmentsOf(t.id, { offset: offset ?? 0, limit: limit ?? null });
   }
 
   @FieldResolver(() => String, {
     description: 'The transcript rendered as TXT, SRT, VTT or JSON (UTF-8).',
   })
   async export(
-    @Root() t: Transcript,
+    @Root() t: TranscriptRow,
     @Arg('format', () => ExportFormatEnum) format: ExportFormatEnum,
     @Ctx() ctx: GraphQLContext,
   ): Promise<string> {
-    const job = await Reference.create(t.job).load({ dataloader: true });
-    if (!job) throw new Error('transcript without job');
-    const doc = await ctx.jobs.buildExportDocument(ctx.em, job, t);
+    const job = await ctx.jobs.get(ctx.em, ctx.tenantId, t.jobId);
+    const doc = await ctx.jobs.buildExportDocument(ctx.transcripts, job, t);
     return renderExport(doc, format);
   }
 
@@ -48,14 +91,12 @@ export class TranscriptResolver {
 @Resolver(() => Segment)
 export class SegmentResolver {
   @FieldResolver(() => Speaker)
-  async speaker(@Root() s: Segment): Promise<Speaker> {
-    const sp = await Reference.create(s.speaker).load({ dataloader: true });
-    if (!sp) throw new Error('segment without speaker');
-    return sp;
+  speaker(@Root() s: SegmentRow, @Ctx() ctx: GraphQLContext): Promise<SpeakerRow> {
+    return ctx.transcripts.speaker(s.transcriptId, s.speakerId);
   }
 
   @FieldResolver(() => [Word], { description: 'Words with timings, in order.' })
-  words(@Root() s: Segment): Promise<Word[]> {
-    return s.words.load({ dataloader: true }).then((c) => c.getItems());
+  words(@Root() s: SegmentRow, @Ctx() ctx: GraphQLContext): Promise<WordRow[]> {
+    return ctx.transcripts.wordsOf(s);
   }
 }

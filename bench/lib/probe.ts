@@ -1,0 +1,35 @@
+/**
+ * Probes of a running service process from outside: resident memory (now and peak, from
+ * `/proc/<pid>/status`, Linux) and the longest event-loop stall since the last look (the api's
+ * own `perf_hooks.monitorEventLoopDelay` histogram, read through prom-client's
+ * `kazru_nodejs_eventloop_lag_max_seconds`, which resets on every scrape).
+ */
+import fs from 'node:fs';
+
+/** Resident set size of `pid` in bytes: `current` (VmRSS) and `peak` (VmHWM). */
+export function rss(pid: number): { current: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+  return { current: kb('VmRSS') * 1024, peak: kb('VmHWM') * 1024 };
+}
+
+/**
+ * Resets the peak RSS of `pid` to its current RSS (`echo 5 > /proc/<pid>/clear_refs`), so the
+ * next {@link rss} `peak` is the peak since now. Needs the same user or root.
+ */
+export function resetPeakRss(pid: number): void {
+  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/**
+ * Longest event-loop delay, in milliseconds, that the api at `baseUrl` saw since the previous
+ * call (each scrape resets the histogram). Resolution: prom-client's default 10 ms.
+ * @throws when /metrics does not answer or lacks the gauge.
+ */
+export async function eventLoopMaxMs(baseUrl: string): Promise<number> {
+  const res = await fetch(`${baseUrl}/metrics`);
+  const text = await res.text();
+  const m = /^kazru_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(text);
+  if (!m) throw new Error('no kazru_nodejs_eventloop_lag_max_seconds in /metrics');
+  return Number(m[1]) * 1000;
+}

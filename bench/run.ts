@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`: the benchmark suite. Builds its inputs, starts what it needs, runs every
+ * measure against its baseline in the same run and prints a Markdown table of figures, ratios and
+ * targets; the table is also written to `test-artifacts/bench/latest.md` (and `.json`).
+ *
+ *   npm run bench                 # everything (15 min, 1 h and 4 h inputs)
+ *   npm run bench -- --quick      # a ~2-minute subset (smaller inputs, fewer runs)
+ *   npm run bench -- --only=reads # one suite (reads)
+ *
+ * Exit code 1 when a target is missed, so a regression is visible in a script.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../tests/helpers/processes.js';
+import { renderTable, type Row } from './lib/stats.js';
+import { runTranscriptReads } from './suites/transcript-read.js';
+
+interface Suite {
+  name: string;
+  run(quick: boolean): Promise<Row[]>;
+}
+
+const SUITES: Suite[] = [
+  {
+    name: 'reads',
+    run: (quick) =>
+      runTranscriptReads(
+        quick ? { durations: [900, 14_400], runs: 3 } : { durations: [900, 3600, 14_400], runs: 7 },
+      ),
+  },
+];
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
+  const rows: Row[] = [];
+  for (const suite of SUITES) {
+    if (only && !only.includes(suite.name)) continue;
+    const started = Date.now();
+    process.stderr.write(`bench: ${suite.name}…\n`);
+    rows.push(...(await suite.run(quick)));
+    process.stderr.write(
+      `bench: ${suite.name} done in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    );
+  }
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+  const table = `${renderTable(rows)}\n\nMachine: ${machine}${quick ? ' (--quick)' : ''}\n`;
+  process.stdout.write(`${table}\n`);
+  const outDir = path.join(REPO_ROOT, 'test-artifacts/bench');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'latest.md'), table);
+  fs.writeFileSync(
+    path.join(outDir, 'latest.json'),
+    JSON.stringify({ machine, quick, rows }, null, 2),
+  );
+  if (rows.some((r) => r.pass === false)) process.exitCode = 1;
+}
+
+await main();
