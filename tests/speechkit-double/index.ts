@@ -31,5 +31,7 @@ export {
   type Recognition,
   type DoubleUtterance,
 } from './recognizer.js';
+export { peakRate, type PeakRate } from './rates.js';
+export { fitLoopedManifest, type LoopedUtterance } from './loops.js';
 export { detectSpeech, DEFAULT_VAD, type SpeechRegion, type VadOptions } from './vad.js';
 export { LANGUAGE_CODES, MODELS } from './validate.js';

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ANALYSIS_SAMPLE_RATE } from './audio.js';
+import { fitLoopedManifest, type LoopedUtterance } from './loops.js';
 import type { FixtureManifest, ManifestUtterance } from './manifest.js';
 import { detectSpeech, type SpeechRegion, type VadOptions } from './vad.js';
 
@@ -41,10 +42,11 @@ export interface Recognition {
   /** `file` of the manifest used, or undefined when placeholders were used. */
   manifest?: string;
   /**
-   * How the manifest was matched: `regions` (one VAD region per manifest utterance) or `overlap`
-   * (several VAD regions grouped per manifest utterance by time overlap). Undefined for placeholders.
+   * How the manifest was matched: `regions` (one VAD region per manifest utterance), `overlap`
+   * (several VAD regions grouped per manifest utterance by time overlap) or `loop` (the fixture
+   * played over and over, see `loops.ts`). Undefined for placeholders.
    */
-  matchedBy?: 'regions' | 'overlap';
+  matchedBy?: 'regions' | 'overlap' | 'loop';
   utterances: DoubleUtterance[];
 }
 
@@ -129,7 +131,8 @@ function fitManifest(
  * decoded duration, and its utterances fit the regions: per channel either one region per
  * utterance (`regions`, preferred) or every region overlapping some utterance and every
  * utterance getting a region (`overlap`; its regions are merged). Among fits, the closest
- * duration wins. Then:
+ * duration wins. Failing that, audio that is a fixture played in a loop gets the fixture's
+ * utterances once per loop (`loop`, see {@link fitLoopedManifest}). Then:
  * - stereo (or more channels): channel c's utterances get `channelTag` String(c);
  * - mono with speaker labeling: `channelTag` String(utterance.speaker);
  * - mono without: "0".
@@ -161,13 +164,44 @@ export function recognize(input: {
           Math.abs(b.m.durationSeconds * 1000 - durationMs),
     );
 
-  const draft: Omit<DoubleUtterance, 'finalIndex'>[] = [];
   const best = fits[0];
+  let matched: Match;
   if (best) {
-    for (const u of best.m.utterances) {
-      const r = best.fit.timing.get(u)!;
+    const pairs = best.m.utterances.map((u) => ({ utterance: u, region: best.fit.timing.get(u)! }));
+    matched = { file: best.m.file, pairs, by: best.fit.matchedBy };
+  } else {
+    matched = looped(input.manifests, regions, durationMs);
+  }
+  const draft = draftUtterances(matched, regions, input.speakerLabeling);
+  draft.sort((a, b) => a.startMs - b.startMs || a.channelTag.localeCompare(b.channelTag));
+  const next = new Map<string, number>();
+  const utterances = draft.map((d) => {
+    const finalIndex = next.get(d.channelTag) ?? 0;
+    next.set(d.channelTag, finalIndex + 1);
+    return { ...d, finalIndex };
+  });
+  return {
+    channels,
+    durationMs,
+    regions,
+    manifest: matched.file,
+    matchedBy: matched.by,
+    utterances,
+  };
+}
+
+/** The utterances of a match (or placeholders for every region), not yet indexed. */
+function draftUtterances(
+  matched: Match,
+  regions: SpeechRegion[][],
+  speakerLabeling: boolean,
+): Omit<DoubleUtterance, 'finalIndex'>[] {
+  const channels = regions.length;
+  const draft: Omit<DoubleUtterance, 'finalIndex'>[] = [];
+  if (matched.by) {
+    for (const { utterance: u, region: r } of matched.pairs) {
       const channelTag =
-        channels > 1 ? String(u.channel) : input.speakerLabeling ? String(u.speaker) : '0';
+        channels > 1 ? String(u.channel) : speakerLabeling ? String(u.speaker) : '0';
       const rawText = rawForm(u.text);
       draft.push({
         channelTag,
@@ -195,21 +229,27 @@ export function recognize(input: {
       }),
     );
   }
-  draft.sort((a, b) => a.startMs - b.startMs || a.channelTag.localeCompare(b.channelTag));
-  const next = new Map<string, number>();
-  const utterances = draft.map((d) => {
-    const finalIndex = next.get(d.channelTag) ?? 0;
-    next.set(d.channelTag, finalIndex + 1);
-    return { ...d, finalIndex };
-  });
-  return {
-    channels,
-    durationMs,
-    regions,
-    manifest: best?.m.file,
-    matchedBy: best?.fit.matchedBy,
-    utterances,
-  };
+  return draft;
+}
+
+/** A manifest's utterances with their timing, or none (`by` undefined: placeholders). */
+interface Match {
+  file?: string;
+  pairs: LoopedUtterance[];
+  by: Recognition['matchedBy'];
+}
+
+/** The first manifest that fits as a loop (see `loops.ts`); `by` undefined when none does. */
+function looped(
+  manifests: FixtureManifest[],
+  regions: SpeechRegion[][],
+  durationMs: number,
+): Match {
+  for (const m of manifests) {
+    const pairs = fitLoopedManifest(m, regions, durationMs);
+    if (pairs) return { file: m.file, pairs, by: 'loop' };
+  }
+  return { pairs: [], by: undefined };
 }
 
 /** A SpeechKit-looking session uuid: four groups of 8 hex digits. */

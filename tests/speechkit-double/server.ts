@@ -16,6 +16,7 @@ import { decodeProtectedHeader, importSPKI, jwtVerify, type JWTPayload } from 'j
 import { decodePcm, isOggOpus, probeAudio } from './audio.js';
 import { FaultScript, type Fault, type FaultTarget } from './faults.js';
 import type { FixtureManifest } from './manifest.js';
+import { peakRate, type PeakRate } from './rates.js';
 import { recognize, renderResultStream, sessionUuid, type Recognition } from './recognizer.js';
 import type { VadOptions } from './vad.js';
 import {
@@ -110,6 +111,11 @@ export interface SpeechKitDouble {
   operations: Map<string, DoubleOperation>;
   /** Number of `POST /stt/v3/recognizeFileAsync` requests received (all attempts, faulted or not). */
   readonly submits: number;
+  /**
+   * The most requests to `endpoint` (`poll`, `submit`, …) that arrived within any sliding window
+   * of `windowMs` (default 1000), by arrival time: what a per-second quota would count.
+   */
+  peakRate(endpoint: FaultTarget, windowMs?: number): PeakRate;
   /** Scripted faults; push to inject. */
   faults: FaultScript;
   /** Payloads of the JWTs the IAM endpoint verified and exchanged. */
@@ -593,6 +599,7 @@ export async function startSpeechKitDouble(
     get submits() {
       return submits;
     },
+    peakRate: (endpoint, windowMs) => peakRate(requests, endpoint, windowMs),
     faults,
     verifiedJwts,
     issuedIamTokens,
