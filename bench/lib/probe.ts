@@ -33,3 +33,41 @@ export async function eventLoopMaxMs(baseUrl: string): Promise<number> {
   if (!m) throw new Error('no kazru_nodejs_eventloop_lag_max_seconds in /metrics');
   return Number(m[1]) * 1000;
 }
+
+/** The highest VmRSS a {@link sampleRss} sampler saw, in bytes, with its label at that moment. */
+export interface RssSample {
+  current: number;
+  label: string;
+}
+
+/** A running RSS sampler; read `max` after {@link RssSampler.stop}. */
+export interface RssSampler {
+  readonly max: RssSample;
+  stop(): void;
+}
+
+/**
+ * Samples VmRSS of `pid` every `everyMs` milliseconds and keeps the highest sample, labelled with
+ * what `label()` returned then (e.g. the job's status), to tell where a peak happened. Samples of
+ * a process that is gone are skipped. VmHWM ({@link rss} `peak`) is the exact peak; this says when.
+ */
+export function sampleRss(pid: number, everyMs: number, label: () => string): RssSampler {
+  const max: RssSample = { current: 0, label: '' };
+  const take = () => {
+    try {
+      const { current } = rss(pid);
+      if (current > max.current) Object.assign(max, { current, label: label() });
+    } catch {
+      // the process exited
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    max,
+    stop: () => {
+      clearInterval(timer);
+      take();
+    },
+  };
+}
