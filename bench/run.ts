@@ -15,6 +15,8 @@ import path from 'node:path';
 import { REPO_ROOT } from '../tests/helpers/processes.js';
 import { renderTable, type Row } from './lib/stats.js';
 import { runTranscriptReads } from './suites/transcript-read.js';
+import { runSubscriptions } from './suites/subscriptions.js';
+import { runUploads } from './suites/uploads.js';
 
 interface Suite {
   name: string;
@@ -28,6 +30,16 @@ const SUITES: Suite[] = [
       runTranscriptReads(
         quick ? { durations: [900, 14_400], runs: 3 } : { durations: [900, 3600, 14_400], runs: 7 },
       ),
+  },
+  {
+    name: 'uploads',
+    run: (quick) =>
+      runUploads(quick ? { bytes: 200_000_000, runs: 2 } : { bytes: 500_000_000, runs: 4 }),
+  },
+  {
+    name: 'subscriptions',
+    run: (quick) =>
+      runSubscriptions(quick ? { subscribers: 300, events: 3 } : { subscribers: 1000, events: 7 }),
   },
 ];
 

@@ -47,6 +47,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/config.js';
 
 /** The `graphql` section of the configuration. */
@@ -100,6 +101,9 @@ export interface GraphQLArmor {
     payload: SubscribePayload,
   ): PreparedOperation | readonly GraphQLError[];
 }
+
+/** Distinct subscription documents kept parsed and validated (see `prepareSubscribe`). */
+const DOCUMENT_CACHE_ENTRIES = 500;
 
 /** Text that replaces a "Did you mean …?" suggestion (GraphQL Armor's default mask). */
 export const SUGGESTION_MASK = '[Suggestion hidden]';
@@ -184,10 +188,26 @@ export function createArmor(limits: GraphQLLimits): GraphQLArmor {
     ...(limits.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
   ];
 
-  function prepareSubscribe(
-    schema: GraphQLSchema,
-    payload: SubscribePayload,
-  ): PreparedOperation | readonly GraphQLError[] {
+  /**
+   * Parsed and validated subscription documents by operation name and text. Every browser tab
+   * subscribes with the same few documents; one immutable AST for all of them (instead of one
+   * per subscription, with its token list) saves memory and a validation per subscribe.
+   */
+  const documents = new LRUCache<string, DocumentNode | readonly GraphQLError[]>({
+    max: DOCUMENT_CACHE_ENTRIES,
+  });
+
+  function checkedDocument(payload: SubscribePayload): DocumentNode | readonly GraphQLError[] {
+    const key = `${payload.operationName ?? ''}\n${payload.query}`;
+    let checked = documents.get(key);
+    if (!checked) {
+      checked = parseAndValidate(payload);
+      documents.set(key, checked);
+    }
+    return checked;
+  }
+
+  function parseAndValidate(payload: SubscribePayload): DocumentNode | readonly GraphQLError[] {
     let document: DocumentNode;
     try {
       document = parse(payload.query, parseOptions);
@@ -195,7 +215,7 @@ export function createArmor(limits: GraphQLLimits): GraphQLArmor {
       if (err instanceof GraphQLError) return [coded(err, 'GRAPHQL_PARSE_FAILED')];
       throw err;
     }
-    const invalid = validate(schema, document, wsValidationRules);
+    const invalid = validate(currentSchema!, document, wsValidationRules);
     if (invalid.length > 0) return invalid.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED'));
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) {
@@ -216,6 +236,22 @@ export function createArmor(limits: GraphQLLimits): GraphQLArmor {
         ),
       ];
     }
+    return document;
+  }
+
+  let currentSchema: GraphQLSchema | undefined;
+
+  function prepareSubscribe(
+    schema: GraphQLSchema,
+    payload: SubscribePayload,
+  ): PreparedOperation | readonly GraphQLError[] {
+    if (schema !== currentSchema) {
+      documents.clear(); // validation results hold for one schema
+      currentSchema = schema;
+    }
+    const document = checkedDocument(payload);
+    if (!('kind' in document)) return document;
+    const operation = getOperationAST(document, payload.operationName)!;
     const vars = getVariableValues(
       schema,
       operation.variableDefinitions ?? [],

@@ -113,6 +113,8 @@ interface FfprobeOutput {
  * audio are refused without opening anything they name; ffprobe/ffmpeg run in the file's
  * directory (the job directory). The passes, cheapest first:
  * 1. ffprobe reads the headers. A stated length over `maxDurationSeconds` is refused at once.
+ * The passes run side by side (pass 2 from the start, pass 3 once pass 1 has read the header: they
+ * read the file independently, 3 processes at most) and are judged in order.
  * 2. ffmpeg reads the packets without decoding (I/O-bound, about a second per hour of audio), at
  *    most `maxDurationSeconds` + 60 s of them: proves the file is not truncated and measures the
  *    length when the header understates it (a duration bomb: 24 h of FLAC silence is 164 KB).
@@ -153,67 +155,43 @@ export async function probeMedia(
   if (!st.isFile()) throw reject('MEDIA_NOT_AUDIO');
   if (st.size === 0) throw reject('MEDIA_EMPTY');
 
-  // 1. Headers, through the whitelisted demuxers only.
-  let probed: FfprobeOutput;
-  let probeWarnings: string;
+  // Pass 2 needs nothing from pass 1: it starts at once and is stopped if pass 1 refuses.
+  const passOpts: PassOptions = { absPath, cwd, max, remaining };
+  const stopPackets = new AbortController();
+  const packets = readPackets({ ...passOpts, signal: stopPackets.signal });
+  packets.catch(() => undefined); // judged below, after pass 1
+  let header: HeaderFacts;
   try {
-    const { stdout, stderr } = await runFfprobe(
-      [
-        '-v',
-        'warning',
-        '-hide_banner',
-        ...INPUT_HARDENING_OPTIONS,
-        '-print_format',
-        'json',
-        '-show_format',
-        '-show_streams',
-        absPath,
-      ],
-      { timeoutMs: remaining(), cwd },
-    );
-    probed = JSON.parse(stdout) as FfprobeOutput;
-    probeWarnings = stderr;
+    header = await readHeaders(passOpts);
   } catch (err) {
-    throw classifyFailure(err);
+    stopPackets.abort(err);
+    await packets.catch(() => undefined);
+    throw err;
   }
+  const { audio, probed, formatName, trustedDuration } = header;
 
-  const audio = probed.streams?.find((s) => s.codec_type === 'audio');
-  if (!audio || !audio.codec_name || !audio.channels) {
-    throw reject(
-      'MEDIA_NOT_AUDIO',
-      `This file has no sound track we can read. Please upload audio in one of these formats: ${ACCEPTED_FORMATS_TEXT}.`,
-    );
-  }
-  const formatName = probed.format?.format_name ?? 'unknown';
-  const statedDuration = Number(probed.format?.duration ?? audio.duration);
-  // MP3 without a VBR header and raw AAC: ffprobe guesses the length from the bitrate.
-  const durationIsGuess = /Estimating duration from bitrate/i.test(probeWarnings);
-  const trustedDuration =
-    Number.isFinite(statedDuration) && statedDuration > 0 && !durationIsGuess
-      ? statedDuration
-      : undefined;
-  if (max !== undefined && trustedDuration !== undefined && trustedDuration > max) {
-    throw tooLongError(max, trustedDuration);
-  }
-
-  // 2. Read every packet of the audio stream without decoding. `-xerror` turns a short last read
-  //    ("corrupt input packet": WAV/MP4 whose header promises more data) or a read error
-  //    ("File ended prematurely": WebM) into a failure; the last timestamp shows how far it got.
-  //    Bounded: a file that goes on past the cap is too long, however long it really is.
-  const readCap = max !== undefined ? ['-t', String(max + READ_MARGIN_SECONDS)] : [];
-  let readEnd = 0;
+  // Pass 3 runs beside pass 2 too, and is judged after it, so a truncated file is still reported
+  // by pass 2; a refusal by pass 2 stops it at once. Only a short file with a trusted header
+  // needs pass 2's result first (its decode window is min(30 s, what pass 2 read)); it is cheap.
+  const concurrent = trustedDuration === undefined || trustedDuration >= DECODE_SAMPLE_SECONDS;
+  const stopEarly = new AbortController();
+  const early = concurrent
+    ? decodeSamples(
+        { ...passOpts, signal: stopEarly.signal },
+        trustedDuration !== undefined ? DECODE_SAMPLE_SECONDS : undefined,
+      )
+    : undefined;
+  early?.catch(() => undefined); // judged below, after pass 2
+  let readEnd: number;
   try {
-    await runFfmpeg(
-      hardenedCommand(absPath, ['-v', 'error', '-stats', '-xerror', ...readCap], cwd)
-        .output('/dev/null')
-        .outputOptions(['-map', '0:a:0', '-c:a', 'copy', '-f', 'null']),
-      { timeoutMs: remaining(), cwd, onLine: (l) => (readEnd = parseStatsTime(l) ?? readEnd) },
-    );
+    readEnd = await packets;
+    // More than the cap: refused however long the rest is (it was not read).
+    if (max !== undefined && readEnd > max) throw tooLongError(max);
   } catch (err) {
-    throw classifyFailure(err, true);
+    stopEarly.abort(err);
+    await early?.catch(() => undefined);
+    throw err;
   }
-  // More than the cap: refused however long the rest is (it was not read).
-  if (max !== undefined && readEnd > max) throw tooLongError(max);
   // The header promised more audio than the file holds (MP3 with a VBR header, FLAC, MP4, WebM).
   if (trustedDuration !== undefined) {
     const tolerance = Math.max(1, trustedDuration * 0.02);
@@ -231,33 +209,7 @@ export async function probeMedia(
   //    decoded; without one, everything up to the cap, and the decoded length is the duration.
   const window =
     trustedDuration !== undefined ? Math.min(DECODE_SAMPLE_SECONDS, durationSeconds) : undefined;
-  let decodedEnd = 0;
-  try {
-    await runFfmpeg(
-      hardenedCommand(
-        absPath,
-        ['-v', 'error', '-stats', ...(window !== undefined ? ['-t', String(window)] : [])],
-        cwd,
-      )
-        .output('/dev/null')
-        .outputOptions([
-          '-map',
-          '0:a:0',
-          '-af',
-          'asetpts=N/SR/TB',
-          ...(max !== undefined ? ['-t', String(max + 1)] : []),
-          '-f',
-          'null',
-        ]),
-      {
-        timeoutMs: remaining(),
-        cwd,
-        onLine: (l) => (decodedEnd = parseStatsTime(l) ?? decodedEnd),
-      },
-    );
-  } catch (err) {
-    throw classifyFailure(err, true);
-  }
+  const decodedEnd = await (early ?? decodeSamples(passOpts, window));
   if (max !== undefined && decodedEnd > max) throw tooLongError(max);
   const spanned = window ?? readEnd;
   if (decodedEnd > spanned + Math.max(2, spanned * 0.05)) {
@@ -285,6 +237,149 @@ export async function probeMedia(
     ...(Number.isFinite(bitRate) && bitRate > 0 ? { bitRate } : {}),
     sizeBytes: st.size,
   };
+}
+
+/** What pass 1 (the headers) established. */
+interface HeaderFacts {
+  probed: FfprobeOutput;
+  audio: FfprobeStream & { codec_name: string; channels: number };
+  formatName: string;
+  /** The stated length in seconds, when the header states one that is not a guess. */
+  trustedDuration: number | undefined;
+}
+
+/**
+ * Pass 1: ffprobe reads the headers, through the whitelisted demuxers only.
+ * @throws BadInputError MEDIA_NOT_AUDIO (no audio stream, not an accepted format), MEDIA_TOO_LONG
+ *   (a stated length over the cap), or as {@link classifyFailure} maps ffprobe's failure.
+ */
+async function readHeaders({ absPath, cwd, max, remaining }: PassOptions): Promise<HeaderFacts> {
+  let probed: FfprobeOutput;
+  let probeWarnings: string;
+  try {
+    const { stdout, stderr } = await runFfprobe(
+      [
+        '-v',
+        'warning',
+        '-hide_banner',
+        ...INPUT_HARDENING_OPTIONS,
+        '-print_format',
+        'json',
+        '-show_format',
+        '-show_streams',
+        absPath,
+      ],
+      { timeoutMs: remaining(), cwd },
+    );
+    probed = JSON.parse(stdout) as FfprobeOutput;
+    probeWarnings = stderr;
+  } catch (err) {
+    throw classifyFailure(err);
+  }
+  const audio = probed.streams?.find((s) => s.codec_type === 'audio');
+  if (!audio || !audio.codec_name || !audio.channels) {
+    throw reject(
+      'MEDIA_NOT_AUDIO',
+      `This file has no sound track we can read. Please upload audio in one of these formats: ${ACCEPTED_FORMATS_TEXT}.`,
+    );
+  }
+  const formatName = probed.format?.format_name ?? 'unknown';
+  const statedDuration = Number(probed.format?.duration ?? audio.duration);
+  // MP3 without a VBR header and raw AAC: ffprobe guesses the length from the bitrate.
+  const durationIsGuess = /Estimating duration from bitrate/i.test(probeWarnings);
+  const trustedDuration =
+    Number.isFinite(statedDuration) && statedDuration > 0 && !durationIsGuess
+      ? statedDuration
+      : undefined;
+  if (max !== undefined && trustedDuration !== undefined && trustedDuration > max) {
+    throw tooLongError(max, trustedDuration);
+  }
+  return {
+    probed,
+    audio: { ...audio, codec_name: audio.codec_name, channels: audio.channels },
+    formatName,
+    trustedDuration,
+  };
+}
+
+/** What passes 2 and 3 need: the file, its directory, the cap and the remaining budget. */
+interface PassOptions {
+  absPath: string;
+  cwd: string;
+  max: number | undefined;
+  remaining: () => number;
+  /** Kills the pass (its process group) when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Pass 2: reads every packet of the audio stream without decoding. `-xerror` turns a short last
+ * read ("corrupt input packet": WAV/MP4 whose header promises more data) or a read error ("File
+ * ended prematurely": WebM) into a failure; the last timestamp shows how far it got. Bounded: a
+ * file that goes on past the cap is too long, however long it really is.
+ * @returns the timestamp reached, in seconds.
+ * @throws BadInputError (see {@link classifyFailure}).
+ */
+async function readPackets({ absPath, cwd, max, remaining, signal }: PassOptions): Promise<number> {
+  const readCap = max !== undefined ? ['-t', String(max + READ_MARGIN_SECONDS)] : [];
+  let readEnd = 0;
+  try {
+    await runFfmpeg(
+      hardenedCommand(absPath, ['-v', 'error', '-stats', '-xerror', ...readCap], cwd)
+        .output('/dev/null')
+        .outputOptions(['-map', '0:a:0', '-c:a', 'copy', '-f', 'null']),
+      {
+        timeoutMs: remaining(),
+        cwd,
+        signal,
+        onLine: (l) => (readEnd = parseStatsTime(l) ?? readEnd),
+      },
+    );
+  } catch (err) {
+    throw classifyFailure(err, true);
+  }
+  return readEnd;
+}
+
+/**
+ * Pass 3: decodes the first `window` seconds (by timestamp; all when undefined), counting decoded
+ * samples, at most the cap + 1 s of them.
+ * @returns seconds of audio decoded.
+ * @throws BadInputError (see {@link classifyFailure}).
+ */
+async function decodeSamples(
+  { absPath, cwd, max, remaining, signal }: PassOptions,
+  window: number | undefined,
+): Promise<number> {
+  let decodedEnd = 0;
+  try {
+    await runFfmpeg(
+      hardenedCommand(
+        absPath,
+        ['-v', 'error', '-stats', ...(window !== undefined ? ['-t', String(window)] : [])],
+        cwd,
+      )
+        .output('/dev/null')
+        .outputOptions([
+          '-map',
+          '0:a:0',
+          '-af',
+          'asetpts=N/SR/TB',
+          ...(max !== undefined ? ['-t', String(max + 1)] : []),
+          '-f',
+          'null',
+        ]),
+      {
+        timeoutMs: remaining(),
+        cwd,
+        signal,
+        onLine: (l) => (decodedEnd = parseStatsTime(l) ?? decodedEnd),
+      },
+    );
+  } catch (err) {
+    throw classifyFailure(err, true);
+  }
+  return decodedEnd;
 }
 
 /** Maps an ffprobe/ffmpeg failure to the uploader-facing error. */

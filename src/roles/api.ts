@@ -25,7 +25,9 @@ import {
 import { UnauthenticatedError } from '../auth/keys.js';
 import { OPEN_PRINCIPAL, principalOf, type Principal } from '../auth/principal.js';
 import { UrlSigner } from '../auth/signed-url.js';
-import { createContext, renewPerEventState, type GraphQLContext } from '../graphql/context.js';
+import { createContext, type GraphQLContext } from '../graphql/context.js';
+import { JobSnapshots } from '../graphql/job-snapshots.js';
+import { createSharedSubscribe } from '../graphql/shared-subscribe.js';
 import { createArmor, masksSuggestions } from '../graphql/armor.js';
 import { createFormatError, createWsErrorFormatter } from '../graphql/errors.js';
 import { operationsPlugin } from '../graphql/plugins.js';
@@ -93,6 +95,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   const server = http.createServer(app);
   const serviceInfo = serviceInfoFrom(config);
   const signer = new UrlSigner(res.redis);
+  const jobSnapshots = new JobSnapshots(jobs, () => orm.em.fork());
   const auth = { mode: config.authMode, orm, signer };
 
   // Same limits and error masking on HTTP and WebSocket (src/graphql/armor.ts, errors.ts).
@@ -114,6 +117,11 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,
+      // Each event executed once per (document, variables, caller), not once per subscriber.
+      subscribe: createSharedSubscribe((ctx) => {
+        const { principal } = ctx as GraphQLContext;
+        return `${principal.tenantId}/${principal.keyId ?? ''}`;
+      }),
       // No connection_init within this time: closed 4408 (graphql-ws, default 3000 ms).
       connectionInitWaitTimeout: config.graphql.wsConnectionInitTimeoutMs,
       // Close reasons of unexpected errors say only "Internal server error" in production.
@@ -133,7 +141,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
       // Each event then starts with a fresh read cache (the context lives as long as the
       // subscription).
       onNext: (_ctx, _id, _payload, args, result) => {
-        renewPerEventState(args.contextValue as GraphQLContext);
+        (args.contextValue as GraphQLContext).forgetReads();
         return result.errors ? { ...result, errors: result.errors.map(formatWsError) } : undefined;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(formatWsError),
@@ -151,10 +159,11 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
       context: (ctx) => {
         const principal = ctx.extra.principal ?? OPEN_PRINCIPAL;
         return createContext({
-          em: orm.em.fork(),
+          fork: () => orm.em.fork(),
           principal,
           jobs,
           events,
+          jobSnapshots,
           serviceInfo,
           signer,
           log: logger.child({ transport: 'ws', tenant: principal.tenantId }),
@@ -211,10 +220,11 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     expressMiddleware(apollo, {
       context: async ({ req, res: httpRes }) =>
         createContext({
-          em: orm.em.fork(),
+          fork: () => orm.em.fork(),
           principal: principalOf(httpRes),
           jobs,
           events: res.events,
+          jobSnapshots,
           serviceInfo,
           signer,
           log: req.log,

@@ -108,9 +108,8 @@ export class JobResolver {
 @Resolver(() => JobProgressEvent)
 export class JobProgressEventResolver {
   @FieldResolver(() => Job, { description: 'The job as it is now.' })
-  async job(@Root() event: JobProgressEvent, @Ctx() ctx: GraphQLContext): Promise<Job> {
-    // A WebSocket context lives as long as the connection: read through a fresh fork.
-    return ctx.jobs.get(ctx.em.fork(), ctx.tenantId, event.jobId);
+  job(@Root() event: JobProgressPayload, @Ctx() ctx: GraphQLContext): Promise<Job> {
+    return ctx.jobSnapshots.of(event, ctx.tenantId);
   }
 }
 
@@ -123,7 +122,10 @@ async function jobProgressStream(
   ctx: GraphQLContext,
   jobId: string,
 ): Promise<AsyncIterable<JobProgressPayload>> {
-  const current = await ctx.jobs.get(ctx.em.fork(), ctx.tenantId, jobId);
+  // Plain values only: a subscription may stay open for hours and must not hold entities (or
+  // the EntityManager they belong to).
+  const { status, progress } = await ctx.jobs.get(ctx.fork(), ctx.tenantId, jobId);
+  let current: JobProgressPayload | null = { jobId, status, progress, message: null };
   return new Repeater<JobProgressPayload>(async (push, stop) => {
     let last: JobProgressPayload | null = null;
     const buffered: JobProgressPayload[] = [];
@@ -141,8 +143,12 @@ async function jobProgressStream(
     });
     void stop.then(unsubscribe);
     // Re-read after subscribing so nothing published in between is missed.
-    const fresh = (await ctx.jobs.find(ctx.em.fork(), ctx.tenantId, jobId)) ?? current;
-    await deliver({ jobId, status: fresh.status, progress: fresh.progress, message: null });
+    const fresh = await ctx.jobs.find(ctx.fork(), ctx.tenantId, jobId);
+    const first = fresh
+      ? { jobId, status: fresh.status, progress: fresh.progress, message: null }
+      : current!;
+    current = null;
+    await deliver(first);
     ready = true;
     for (const p of buffered) await deliver(p);
     await stop;
