@@ -47,11 +47,22 @@ export interface Segment {
   speaker: { id: string };
 }
 
-/** A job with its transcript (null until COMPLETED). */
+/**
+ * A transcript as the page opens it: speakers, the number of segments and only the first
+ * window of them (`segments` holds positions 0 … n-1; fetch the rest with {@link fetchSegments}).
+ */
+export interface TranscriptHead {
+  id: string;
+  speakers: Speaker[];
+  segmentCount: number;
+  segments: Segment[];
+}
+
+/** A job with the head of its transcript (null until COMPLETED). */
 export interface JobWithTranscript extends Job {
   /** Signed link to the recognised audio (works in `<audio src>`); null until COMPLETED. */
   audioUrl: string | null;
-  transcript: { id: string; speakers: Speaker[]; segments: Segment[] } | null;
+  transcript: TranscriptHead | null;
 }
 
 /** Limits of the server: bytes, seconds, hours. */
@@ -214,15 +225,52 @@ export async function fetchJobs(first: number, after: string | null = null): Pro
   };
 }
 
-/** A job with its transcript, or null when there is no such job. */
-export async function fetchJob(id: string): Promise<JobWithTranscript | null> {
+/** Fields of a segment the transcript list shows (no words: the list does not show them). */
+const SEGMENT_FIELDS = 'id index start end text language speaker { id }';
+const SPEAKER_FIELDS = 'id tag label segmentCount speakingSeconds version';
+
+/**
+ * A job with its speakers, its number of segments and its first `firstSegments` segments, or
+ * null when there is no such job.
+ */
+export async function fetchJob(
+  id: string,
+  firstSegments: number,
+): Promise<JobWithTranscript | null> {
   const d = await gql<{ job: JobWithTranscript | null }>(
-    `query($id: ID!) { job(id: $id) { ${JOB_FIELDS} audioUrl
-      transcript { id speakers { id tag label segmentCount speakingSeconds version }
-        segments { id index start end text language speaker { id } } } } }`,
-    { id },
+    `query($id: ID!, $limit: Int!) { job(id: $id) { ${JOB_FIELDS} audioUrl
+      transcript { id segmentCount speakers { ${SPEAKER_FIELDS} }
+        segments(offset: 0, limit: $limit) { ${SEGMENT_FIELDS} } } } }`,
+    { id, limit: firstSegments },
   );
   return d.job;
+}
+
+/**
+ * The segments of a job's transcript at positions `[offset, offset + limit)` (0-based, time
+ * order). @throws ApiError, code NOT_FOUND when the job or its transcript is gone.
+ */
+export async function fetchSegments(
+  jobId: string,
+  offset: number,
+  limit: number,
+): Promise<Segment[]> {
+  const d = await gql<{ job: { transcript: { segments: Segment[] } | null } | null }>(
+    `query($id: ID!, $offset: Int!, $limit: Int!) { job(id: $id) {
+      transcript { segments(offset: $offset, limit: $limit) { ${SEGMENT_FIELDS} } } } }`,
+    { id: jobId, offset, limit },
+  );
+  if (!d.job?.transcript) throw new ApiError('NOT_FOUND', '');
+  return d.job.transcript.segments;
+}
+
+/** The speakers of a job's transcript (empty when there is none). */
+export async function fetchSpeakers(jobId: string): Promise<Speaker[]> {
+  const d = await gql<{ job: { transcript: { speakers: Speaker[] } | null } | null }>(
+    `query($id: ID!) { job(id: $id) { transcript { speakers { ${SPEAKER_FIELDS} } } } }`,
+    { id: jobId },
+  );
+  return d.job?.transcript?.speakers ?? [];
 }
 
 /** Stops an unfinished job. */

@@ -1,8 +1,10 @@
 /**
- * `<kazru-transcript>`: one job's transcript with its audio. Segments show speaker (own colour),
- * start time, language and text; clicking a segment (or Enter/Space) plays from its start; the
- * segment being played is highlighted and kept in view. Speakers can be renamed inline, and the
- * transcript downloaded as TXT, SRT, VTT or JSON.
+ * `<kazru-transcript>`: one job's transcript with its audio. Opening it fetches the job, its
+ * speakers, the number of segments and only the first window of them, and shows that at once;
+ * the list (`<kazru-segment-list>`) renders the rows in view and fetches further windows as it
+ * scrolls. Clicking a segment (or Enter/Space) plays from its start; the segment being played is
+ * found (its window loaded if need be), highlighted and kept in view. Speakers are renamed inline
+ * (`<kazru-speakers>`), and the transcript downloads as TXT, SRT, VTT or JSON.
  */
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
@@ -10,35 +12,21 @@ import {
   ApiError,
   downloadExport,
   fetchJob,
+  fetchSegments,
   followJob,
-  renameSpeaker,
   type JobWithTranscript,
   type Segment,
-  type Speaker,
+  type TranscriptHead,
 } from '../api.js';
 import { formatClock } from '../format.js';
-import { languageBadge, t } from '../i18n.js';
+import { t } from '../i18n.js';
+import { SegmentWindows, WINDOW_SIZE } from '../segment-window.js';
 import { isTerminal } from './job-list.js';
-import {
-  announce,
-  cssProps,
-  errorText,
-  progressBar,
-  sharedStyles,
-  LocalizedElement,
-} from './shared.js';
-
-/** Speaker colours, each with at least 4.5:1 contrast on white (WCAG AA for text). */
-const SPEAKER_COLOURS = [
-  '#1d4ed8',
-  '#b91c1c',
-  '#047857',
-  '#7e22ce',
-  '#a16207',
-  '#0e7490',
-  '#be185d',
-  '#4d7c0f',
-];
+import type { SegmentList, SegmentPlayEvent } from './segment-list.js';
+import './segment-list.js';
+import type { SpeakersChangedEvent } from './speaker-list.js';
+import './speaker-list.js';
+import { errorText, progressBar, sharedStyles, LocalizedElement } from './shared.js';
 
 const EXPORT_FORMATS = ['txt', 'srt', 'vtt', 'json'] as const;
 
@@ -48,23 +36,21 @@ export class TranscriptView extends LocalizedElement {
   @property() jobId = '';
 
   @state() private job: JobWithTranscript | null | undefined = undefined;
+  /** The transcript's segments, window by window (set with the job once it has a transcript). */
+  @state() private windows?: SegmentWindows<Segment>;
   @state() private loadError = '';
   @state() private active = -1;
-  @state() private editing: string | null = null;
-  @state() private draft = '';
-  @state() private renameError = '';
-  @state() private saving = false;
   @state() private downloadError = '';
   @state() private audioError = false;
   @state() private retrying = false;
 
   @query('audio') private audio?: HTMLAudioElement;
-  @query('input.rename') private renameInput?: HTMLInputElement;
+  @query('kazru-segment-list') private list?: SegmentList;
 
   private stopFollow?: () => void;
-  /** Set when the rename field opens, so it gets focus once (not on every re-render). */
-  private focusRename = false;
   private retryTimer?: number;
+  /** Bumped by every position lookup, so a slow one does not overrule a later one. */
+  private lookups = 0;
 
   static override styles = [
     sharedStyles,
@@ -87,98 +73,12 @@ export class TranscriptView extends LocalizedElement {
         width: 100%;
         margin: 0.5rem 0 1rem;
       }
-      .speakers {
-        list-style: none;
-        padding: 0;
-        margin: 0 0 1rem;
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
-      }
-      .speakers li {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 0.4rem 0.6rem;
-        border: 1px solid #d6dce5;
-        border-left: 6px solid var(--c);
-        border-radius: 8px;
-        padding: 0.4rem 0.6rem;
-        max-width: 100%;
-      }
-      .speaker-name {
-        color: var(--c);
-        font-weight: 700;
-        overflow-wrap: anywhere;
-      }
-      .stats {
-        font-size: 0.85rem;
-      }
-      input.rename {
-        padding: 0.35rem 0.5rem;
-        border: 2px solid var(--c);
-        border-radius: 6px;
-        min-width: 0;
-        width: 14rem;
-        max-width: 100%;
-      }
-      .hint {
-        font-size: 0.85rem;
-        flex-basis: 100%;
-      }
       .exports {
         display: flex;
         flex-wrap: wrap;
         gap: 0.5rem;
         align-items: center;
         margin-bottom: 1rem;
-      }
-      ol {
-        list-style: none;
-        padding: 0;
-        margin: 0;
-        display: grid;
-        gap: 0.5rem;
-      }
-      .seg {
-        border: 1px solid #d6dce5;
-        border-left: 6px solid var(--c);
-        border-radius: 8px;
-        padding: 0.5rem 0.75rem;
-        cursor: pointer;
-        background: #fff;
-      }
-      .seg:hover {
-        background: #f8fafc;
-      }
-      .seg.active {
-        background: #fff7d6;
-        border-color: #d6a700;
-        border-left-color: var(--c);
-        box-shadow: 0 0 0 1px #d6a700;
-      }
-      .seg-head {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.25rem 0.75rem;
-        align-items: baseline;
-        font-size: 0.9rem;
-      }
-      .time {
-        font-variant-numeric: tabular-nums;
-        color: #374151;
-      }
-      .badge {
-        font-size: 0.75rem;
-        border: 1px solid #6b7280;
-        color: #374151;
-        border-radius: 4px;
-        padding: 0 0.3rem;
-      }
-      .text {
-        margin: 0.25rem 0 0;
-        line-height: 1.5;
-        overflow-wrap: anywhere;
       }
     `,
   ];
@@ -197,17 +97,10 @@ export class TranscriptView extends LocalizedElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('jobId') && changed.get('jobId') !== undefined) {
       this.job = undefined;
+      this.windows = undefined;
       this.active = -1;
       this.audioError = false;
       void this.load();
-    }
-  }
-
-  protected override updated(): void {
-    if (this.focusRename && this.renameInput) {
-      this.focusRename = false;
-      this.renameInput.focus();
-      this.renameInput.select();
     }
   }
 
@@ -216,9 +109,10 @@ export class TranscriptView extends LocalizedElement {
     this.stopFollow?.();
     const id = this.jobId;
     try {
-      const job = await fetchJob(id);
+      const job = await fetchJob(id, WINDOW_SIZE);
       if (id !== this.jobId) return;
       this.job = job;
+      this.windows = job?.transcript ? this.windowsOf(id, job) : undefined;
       this.loadError = '';
       if (job && !isTerminal(job.status)) {
         // Not done yet: show progress and load the transcript when it ends.
@@ -237,13 +131,16 @@ export class TranscriptView extends LocalizedElement {
     }
   }
 
-  private colourOf(speakerId: string): string {
-    const i = this.job?.transcript?.speakers.findIndex((s) => s.id === speakerId) ?? 0;
-    return SPEAKER_COLOURS[Math.max(0, i) % SPEAKER_COLOURS.length];
-  }
-
-  private speaker(id: string): Speaker | undefined {
-    return this.job?.transcript?.speakers.find((s) => s.id === id);
+  /** The segment windows of a job's transcript, holding the first window it came with. */
+  private windowsOf(jobId: string, job: JobWithTranscript): SegmentWindows<Segment> {
+    const tr = job.transcript!;
+    const windows = new SegmentWindows<Segment>(
+      tr.segmentCount,
+      (offset, limit) => fetchSegments(jobId, offset, limit),
+      job.durationSeconds,
+    );
+    windows.seed(0, tr.segments);
+    return windows;
   }
 
   // ---- playback -------------------------------------------------------------------------
@@ -251,6 +148,7 @@ export class TranscriptView extends LocalizedElement {
   private seek(seg: Segment) {
     const audio = this.audio;
     if (!audio) return;
+    this.lookups++;
     audio.currentTime = seg.start;
     this.active = seg.index;
     void audio.play().catch(() => {
@@ -258,104 +156,44 @@ export class TranscriptView extends LocalizedElement {
     });
   }
 
-  private onSegmentKey(ev: KeyboardEvent, seg: Segment) {
-    if (ev.key === 'Enter' || ev.key === ' ') {
-      ev.preventDefault();
-      this.seek(seg);
-    }
-  }
-
-  /** Highlights the segment under the playing position; keeps it in view while playing. */
-  private onTime() {
+  /**
+   * Highlights the segment under the playing position, loading its window when it is not
+   * loaded; keeps it in view while playing and after a seek.
+   */
+  private onTime(seeked = false) {
     const audio = this.audio;
-    const segments = this.job?.transcript?.segments ?? [];
-    if (!audio) return;
+    const windows = this.windows;
+    if (!audio || !windows) return;
     const now = audio.currentTime;
-    const seg = segments.find((s) => s.start <= now && now < s.end);
-    const index = seg ? seg.index : -1;
-    if (index === this.active) return;
-    this.active = index;
-    if (index >= 0 && !audio.paused) {
-      void this.updateComplete.then(() => {
-        const el = this.shadowRoot?.querySelector<HTMLElement>(`[data-index="${index}"]`);
-        const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-        el?.scrollIntoView({ block: 'nearest', behavior: reduce ? 'auto' : 'smooth' });
-      });
+    const follow = seeked || !audio.paused;
+    const lookup = ++this.lookups;
+    const known = windows.locate(now);
+    if (known !== undefined) {
+      this.highlight(known, follow);
+      return;
     }
-  }
-
-  // ---- renaming -------------------------------------------------------------------------
-
-  private startRename(sp: Speaker) {
-    this.editing = sp.id;
-    this.focusRename = true;
-    this.draft = sp.label;
-    this.renameError = '';
-  }
-
-  private cancelRename() {
-    const id = this.editing;
-    this.editing = null;
-    this.renameError = '';
-    void this.updateComplete.then(() =>
-      this.shadowRoot?.querySelector<HTMLElement>(`[data-rename="${id}"]`)?.focus(),
+    // After a failed fetch the list offers to retry; time updates (4 a second) do not.
+    if (windows.error) return;
+    windows.find(now).then(
+      (index) => {
+        if (lookup === this.lookups && windows === this.windows) this.highlight(index, follow);
+      },
+      () => {
+        // The list says a window could not be loaded (and offers to retry).
+      },
     );
   }
 
-  private async saveRename() {
-    const id = this.editing;
+  private highlight(index: number, follow: boolean) {
+    if (index === this.active) return;
+    this.active = index;
+    if (index >= 0 && follow) void this.updateComplete.then(() => this.list?.scrollToIndex(index));
+  }
+
+  private onSpeakersChanged(ev: SpeakersChangedEvent) {
     const job = this.job;
-    if (!id || !job?.transcript || this.saving) return;
-    const label = this.draft.trim();
-    if (!label) {
-      this.renameError = t('emptyName');
-      return;
-    }
-    const speaker = this.speaker(id);
-    this.saving = true;
-    try {
-      const saved = await renameSpeaker(id, label, speaker?.version ?? 0);
-      const transcript = job.transcript;
-      this.job = {
-        ...job,
-        transcript: {
-          ...transcript,
-          speakers: transcript.speakers.map((s) => (s.id === id ? { ...s, ...saved } : s)),
-        },
-      };
-      announce(this, t('renamed', { name: saved.label }));
-      this.cancelRename();
-    } catch (err) {
-      this.renameError = errorText(err);
-      // Someone else renamed it: show their name and version, so trying again can succeed.
-      if (err instanceof ApiError && err.code === 'CONFLICT') await this.reloadSpeakers();
-    } finally {
-      this.saving = false;
-    }
-  }
-
-  private async reloadSpeakers() {
-    try {
-      const fresh = await fetchJob(this.jobId);
-      if (fresh?.transcript && this.job?.transcript) {
-        this.job = {
-          ...this.job,
-          transcript: { ...this.job.transcript, speakers: fresh.transcript.speakers },
-        };
-      }
-    } catch {
-      // The error already shown is the one that matters.
-    }
-  }
-
-  private onRenameKey(ev: KeyboardEvent) {
-    if (ev.key === 'Enter') {
-      ev.preventDefault();
-      void this.saveRename();
-    } else if (ev.key === 'Escape') {
-      ev.preventDefault();
-      this.cancelRename();
-    }
+    if (!job?.transcript) return;
+    this.job = { ...job, transcript: { ...job.transcript, speakers: ev.detail } };
   }
 
   private async download(format: string) {
@@ -418,10 +256,7 @@ export class TranscriptView extends LocalizedElement {
     </section>`;
   }
 
-  private renderTranscript(
-    job: JobWithTranscript,
-    tr: NonNullable<JobWithTranscript['transcript']>,
-  ) {
+  private renderTranscript(job: JobWithTranscript, tr: TranscriptHead) {
     return html`
       <audio
         controls
@@ -429,16 +264,17 @@ export class TranscriptView extends LocalizedElement {
         aria-label=${t('audioLabel')}
         src=${job.audioUrl ?? nothing}
         @timeupdate=${() => this.onTime()}
-        @seeked=${() => this.onTime()}
+        @seeked=${() => this.onTime(true)}
         @pause=${() => this.onTime()}
         @error=${() => (this.audioError = true)}
         @loadedmetadata=${() => (this.audioError = false)}
       ></audio>
       ${this.audioError ? html`<p class="muted" role="status">${t('audioUnavailable')}</p>` : nothing}
-      <h3 class="visually-hidden">${t('speakers')}</h3>
-      <ul class="speakers" aria-label=${t('speakers')}>
-        ${tr.speakers.map((sp) => this.renderSpeaker(sp))}
-      </ul>
+      <kazru-speakers
+        .jobId=${job.id}
+        .speakers=${tr.speakers}
+        @speakers-changed=${(e: SpeakersChangedEvent) => this.onSpeakersChanged(e)}
+      ></kazru-speakers>
       <div class="exports" role="group" aria-label=${t('downloads')}>
         <span>${t('downloads')}</span>
         ${EXPORT_FORMATS.map(
@@ -456,83 +292,13 @@ export class TranscriptView extends LocalizedElement {
         this.downloadError ? html`<p class="error" role="alert">${this.downloadError}</p>` : nothing
       }
       <h3 class="visually-hidden">${t('transcript')}</h3>
-      ${tr.segments.length === 0 ? html`<p class="muted">${t('noSegments')}</p>` : nothing}
-      <ol>
-        ${tr.segments.map((seg) => this.renderSegment(seg))}
-      </ol>
+      <kazru-segment-list
+        .windows=${this.windows}
+        .speakers=${tr.speakers}
+        .active=${this.active}
+        @segment-play=${(e: SegmentPlayEvent) => this.seek(e.detail)}
+      ></kazru-segment-list>
     `;
-  }
-
-  private renderSpeaker(sp: Speaker) {
-    const colour = this.colourOf(sp.id);
-    if (this.editing === sp.id) {
-      return html`<li style=${cssProps({ '--c': colour })}>
-        <input
-          class="rename"
-          .value=${this.draft}
-          maxlength="100"
-          aria-label=${t('renameLabel', { name: sp.label })}
-          aria-describedby="rename-hint"
-          aria-invalid=${this.renameError ? 'true' : 'false'}
-          ?disabled=${this.saving}
-          @input=${(e: Event) => (this.draft = (e.target as HTMLInputElement).value)}
-          @keydown=${(e: KeyboardEvent) => this.onRenameKey(e)}
-        />
-        <button class="primary" ?disabled=${this.saving} @click=${() => void this.saveRename()}>
-          ${t('save')}
-        </button>
-        <button @click=${() => this.cancelRename()}>${t('cancelEdit')}</button>
-        <span id="rename-hint" class="hint muted">${t('renameHint')}</span>
-        ${
-          this.renameError
-            ? html`<span class="hint error" role="alert">${this.renameError}</span>`
-            : nothing
-        }
-      </li>`;
-    }
-    return html`<li style=${cssProps({ '--c': colour })} data-speaker=${sp.id}>
-      <span class="speaker-name">${sp.label}</span>
-      <span class="stats muted"
-        >${t('speakerStats', { count: sp.segmentCount, time: formatClock(sp.speakingSeconds) })}</span
-      >
-      <button
-        data-rename=${sp.id}
-        aria-label="${t('rename')}: ${sp.label}"
-        @click=${() => this.startRename(sp)}
-      >
-        ✎ ${t('rename')}
-      </button>
-    </li>`;
-  }
-
-  private renderSegment(seg: Segment) {
-    const sp = this.speaker(seg.speaker.id);
-    const name = sp?.label ?? '';
-    const time = formatClock(seg.start);
-    const badge = languageBadge(seg.language);
-    const active = seg.index === this.active;
-    return html`<li>
-      <div
-        class="seg ${active ? 'active' : ''}"
-        style=${cssProps({ '--c': this.colourOf(seg.speaker.id) })}
-        role="button"
-        tabindex="0"
-        data-index=${seg.index}
-        data-start=${seg.start}
-        data-end=${seg.end}
-        aria-current=${active ? 'true' : 'false'}
-        title=${t('seekTo', { time, speaker: name })}
-        @click=${() => this.seek(seg)}
-        @keydown=${(e: KeyboardEvent) => this.onSegmentKey(e, seg)}
-      >
-        <div class="seg-head">
-          <span class="speaker-name">${name}</span>
-          <span class="time">${time}</span>
-          ${badge ? html`<span class="badge" title=${badge.title}>${badge.text}</span>` : nothing}
-        </div>
-        <p class="text" lang=${seg.language?.slice(0, 2) ?? ''}>${seg.text}</p>
-      </div>
-    </li>`;
   }
 }
 
