@@ -9,7 +9,7 @@ import type { JobEvents } from '../jobs/events.js';
 import type { ServiceInfo } from './types/service-info.js';
 import type { Principal } from '../auth/principal.js';
 import type { UrlSigner } from '../auth/signed-url.js';
-import type { JobSnapshots } from './job-snapshots.js';
+import type { JobReads } from './job-reads.js';
 
 /** What every resolver receives. */
 export interface GraphQLContext {
@@ -27,8 +27,8 @@ export interface GraphQLContext {
   signer: UrlSigner;
   jobs: JobService;
   events: JobEvents;
-  /** The job as of each progress event, read once per event for all its subscribers. */
-  jobSnapshots: JobSnapshots;
+  /** Job reads batched across subscribers (the subscription path). */
+  jobReads: JobReads;
   /** Limits and capabilities reported by the `serviceInfo` query. */
   serviceInfo: ServiceInfo;
   /**
@@ -47,7 +47,7 @@ export interface GraphQLContext {
 /** What {@link createContext} is given: the services, the caller, and how to fork the ORM. */
 export type ContextBase = Pick<
   GraphQLContext,
-  'jobs' | 'events' | 'jobSnapshots' | 'serviceInfo' | 'log' | 'principal' | 'signer'
+  'jobs' | 'events' | 'jobReads' | 'serviceInfo' | 'log' | 'principal' | 'signer'
 > & { fork: () => EntityManager };
 
 /**

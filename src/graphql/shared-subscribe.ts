@@ -12,7 +12,6 @@
  * the key). Results go with their event objects (a WeakMap); events that are not objects, and
  * every subscriber's first event (its own current state), are executed per subscriber.
  */
-import { Repeater } from '@repeaterjs/repeater';
 import {
   createSourceEventStream,
   execute,
@@ -38,14 +37,25 @@ export function createSharedSubscribe(callerOf: (contextValue: unknown) => strin
     return id;
   };
 
+  // A subscription's arguments are the same object for all its events: its key is made once.
+  const keys = new WeakMap<ExecutionArgs, string>();
+  const keyOf = (args: ExecutionArgs) => {
+    let key = keys.get(args);
+    if (key === undefined) {
+      key = [
+        documentId(args.document),
+        args.operationName ?? '',
+        JSON.stringify(args.variableValues ?? {}),
+        callerOf(args.contextValue),
+      ].join('\n');
+      keys.set(args, key);
+    }
+    return key;
+  };
+
   const executeShared = (args: ExecutionArgs, event: unknown): Result => {
     if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
-    const key = [
-      documentId(args.document),
-      args.operationName ?? '',
-      JSON.stringify(args.variableValues ?? {}),
-      callerOf(args.contextValue),
-    ].join('\n');
+    const key = keyOf(args);
     let perEvent = results.get(event);
     if (!perEvent) results.set(event, (perEvent = new Map()));
     let result = perEvent.get(key);
@@ -58,27 +68,38 @@ export function createSharedSubscribe(callerOf: (contextValue: unknown) => strin
 
   /**
    * graphql-ws `subscribe`: the source stream of `args` (or its errors), each event mapped to
-   * its (shared) execution result. Returning the stream (graphql-ws's `return()`) stops the
-   * source at once, even while it waits for its next event.
+   * its (shared) execution result. `return()` is passed to the source (a `ProgressFeed`), which ends
+   * at once even while it waits for its next event.
    */
-  return async (args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> => {
+  return async (
+    args: ExecutionArgs,
+  ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source;
     const events = source[Symbol.asyncIterator]();
     let first = true;
-    return new Repeater<ExecutionResult>(async (push, stop) => {
-      const stopped = stop.then(() => ({ done: true as const, value: undefined }));
-      void stopped.then(() => events.return?.());
-      for (;;) {
-        const next = await Promise.race([events.next(), stopped]);
-        if (next.done) break;
+    const done = { done: true as const, value: undefined };
+    const mapped: AsyncIterableIterator<ExecutionResult> = {
+      [Symbol.asyncIterator]: () => mapped,
+      next: async () => {
+        const next = await events.next();
+        if (next.done) return done;
         // The first event is this subscriber's own current state: never shared.
-        await push(
-          first ? execute({ ...args, rootValue: next.value }) : executeShared(args, next.value),
-        );
+        const result = first
+          ? execute({ ...args, rootValue: next.value })
+          : executeShared(args, next.value);
         first = false;
-      }
-      stop();
-    });
+        return { done: false, value: await result };
+      },
+      return: async () => {
+        await events.return?.();
+        return done;
+      },
+      throw: async (err: unknown) => {
+        await events.return?.();
+        throw err;
+      },
+    };
+    return mapped;
   };
 }

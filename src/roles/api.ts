@@ -16,6 +16,7 @@ import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
 import {
   authenticateConnection,
   authMiddleware,
@@ -26,7 +27,7 @@ import { UnauthenticatedError } from '../auth/keys.js';
 import { OPEN_PRINCIPAL, principalOf, type Principal } from '../auth/principal.js';
 import { UrlSigner } from '../auth/signed-url.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
-import { JobSnapshots } from '../graphql/job-snapshots.js';
+import { JobReads } from '../graphql/job-reads.js';
 import { createSharedSubscribe } from '../graphql/shared-subscribe.js';
 import { createArmor, masksSuggestions } from '../graphql/armor.js';
 import { createFormatError, createWsErrorFormatter } from '../graphql/errors.js';
@@ -95,7 +96,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   const server = http.createServer(app);
   const serviceInfo = serviceInfoFrom(config);
   const signer = new UrlSigner(res.redis);
-  const jobSnapshots = new JobSnapshots(jobs, () => orm.em.fork());
+  const jobReads = new JobReads(jobs, () => orm.em.fork());
   const auth = { mode: config.authMode, orm, signer };
 
   // Same limits and error masking on HTTP and WebSocket (src/graphql/armor.ts, errors.ts).
@@ -104,6 +105,13 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     maskSuggestions: masksSuggestions(config.nodeEnv, config.graphql),
   });
   const wsLog = logger.child({ transport: 'ws' });
+  // One child logger per tenant, not per subscription (a pino child holds its own bindings).
+  const wsLogs = new Map<string, Logger>();
+  const wsLogOf = (tenant: string) => {
+    let log = wsLogs.get(tenant);
+    if (!log) wsLogs.set(tenant, (log = wsLog.child({ tenant })));
+    return log;
+  };
   const formatWsError = createWsErrorFormatter(formatError, (err) =>
     wsLog.error({ err: err.originalError ?? err }, 'unexpected GraphQL error'),
   );
@@ -163,10 +171,10 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
           principal,
           jobs,
           events,
-          jobSnapshots,
+          jobReads,
           serviceInfo,
           signer,
-          log: logger.child({ transport: 'ws', tenant: principal.tenantId }),
+          log: wsLogOf(principal.tenantId),
         });
       },
     },
@@ -224,7 +232,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
           principal: principalOf(httpRes),
           jobs,
           events: res.events,
-          jobSnapshots,
+          jobReads,
           serviceInfo,
           signer,
           log: req.log,

@@ -248,6 +248,11 @@ export class JobService {
     return file;
   }
 
+  /** The tenant's jobs among `ids` (any order; unknown and other tenants' ids are left out). */
+  async findMany(em: EntityManager, tenantId: string, ids: string[]): Promise<Job[]> {
+    return em.find(Job, { id: { $in: ids }, tenant: tenantId });
+  }
+
   /** Returns the job or null (for `Query.job`). */
   async find(em: EntityManager, tenantId: string, id: string): Promise<Job | null> {
     return em.findOne(Job, { id, tenant: tenantId });

@@ -11,12 +11,13 @@ import {
   Subscription,
 } from 'type-graphql';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
-import { Repeater } from '@repeaterjs/repeater';
 import { Job, Transcript } from '../../db/entities/index.js';
 import { isTerminal, JobStatus } from '../../domain.js';
 import type { JobProgressPayload } from '../../jobs/events.js';
 import type { TranscriptRow } from '../../services/transcript-reader.js';
+import { NotFoundError } from '../../errors.js';
 import type { GraphQLContext } from '../context.js';
+import { ProgressFeed } from '../progress-feed.js';
 import { JobConnection, JobProgressEvent } from '../types/connection.js';
 import { TranscriptionOptionsInput } from '../types/inputs.js';
 
@@ -109,7 +110,7 @@ export class JobResolver {
 export class JobProgressEventResolver {
   @FieldResolver(() => Job, { description: 'The job as it is now.' })
   job(@Root() event: JobProgressPayload, @Ctx() ctx: GraphQLContext): Promise<Job> {
-    return ctx.jobSnapshots.of(event, ctx.tenantId);
+    return ctx.jobReads.job(ctx.tenantId, event.jobId);
   }
 }
 
@@ -122,35 +123,46 @@ async function jobProgressStream(
   ctx: GraphQLContext,
   jobId: string,
 ): Promise<AsyncIterable<JobProgressPayload>> {
-  // Plain values only: a subscription may stay open for hours and must not hold entities (or
-  // the EntityManager they belong to).
-  const { status, progress } = await ctx.jobs.get(ctx.fork(), ctx.tenantId, jobId);
-  let current: JobProgressPayload | null = { jobId, status, progress, message: null };
-  return new Repeater<JobProgressPayload>(async (push, stop) => {
-    let last: JobProgressPayload | null = null;
-    const buffered: JobProgressPayload[] = [];
-    let ready = false;
-    const deliver = async (p: JobProgressPayload) => {
-      if (last && p.progress < last.progress && p.status === last.status) return;
-      if (last && isTerminal(last.status)) return;
-      last = p;
-      await push(p);
-      if (isTerminal(p.status)) stop();
-    };
-    const unsubscribe = ctx.events.onProgress(jobId, (p) => {
-      if (ready) void deliver(p);
-      else buffered.push(p);
-    });
-    void stop.then(unsubscribe);
-    // Re-read after subscribing so nothing published in between is missed.
-    const fresh = await ctx.jobs.find(ctx.fork(), ctx.tenantId, jobId);
-    const first = fresh
-      ? { jobId, status: fresh.status, progress: fresh.progress, message: null }
-      : current!;
-    current = null;
-    await deliver(first);
-    ready = true;
-    for (const p of buffered) await deliver(p);
-    await stop;
+  const current = await currentState(ctx, jobId, true);
+  // Status and progress only: holding an event object would keep what was read for it.
+  let last: Pick<JobProgressPayload, 'status' | 'progress'> | null = null;
+  let ready = false;
+  const buffered: JobProgressPayload[] = [];
+  const feed = new ProgressFeed<JobProgressPayload>(() => unsubscribe());
+  const deliver = (p: JobProgressPayload) => {
+    if (last && p.progress < last.progress && p.status === last.status) return;
+    if (last && isTerminal(last.status)) return;
+    last = { status: p.status, progress: p.progress };
+    feed.push(p);
+    if (isTerminal(p.status)) feed.end();
+  };
+  const unsubscribe = ctx.events.onProgress(jobId, (p) => {
+    if (ready) deliver(p);
+    else buffered.push(p);
   });
+  try {
+    // Re-read after subscribing so nothing published in between is missed.
+    deliver((await currentState(ctx, jobId, false)) ?? current!);
+  } catch (err) {
+    feed.end();
+    throw err;
+  }
+  ready = true;
+  for (const p of buffered) deliver(p);
+  return feed;
+}
+
+/**
+ * The job's state as a plain payload (batched with other subscriptions' reads, see
+ * `../job-reads.ts`).
+ * @param required throw NotFoundError when the job is gone (else answer null).
+ */
+async function currentState(
+  ctx: GraphQLContext,
+  jobId: string,
+  required: boolean,
+): Promise<JobProgressPayload | null> {
+  const state = await ctx.jobReads.state(ctx.tenantId, jobId);
+  if (!state && required) throw new NotFoundError('Job', jobId);
+  return state ? { jobId, ...state, message: null } : null;
 }
