@@ -16,6 +16,8 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 const url = (def: string) => z.url({ protocol: /^https?$/ }).default(def);
+/** A positive whole number, or unset ('' counts as unset). */
+const optionalPositiveInt = optionalString.pipe(z.coerce.number<string>().int().min(1).optional());
 
 /** Names express's `trust proxy` accepts for well-known ranges (proxy-addr, used by express 5). */
 const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -92,6 +94,9 @@ const EnvSchema = z.object({
   SPEECHKIT_OPERATION_URL: url('https://operation.api.cloud.yandex.net'),
   SPEECHKIT_IAM_URL: url('https://iam.api.cloud.yandex.net/iam/v1/tokens'),
   SPEECHKIT_MODEL: z.string().min(1).default('general'),
+  /** Raised SpeechKit quotas (unset: the documented 5 status checks/s, 500 submissions/h). */
+  SPEECHKIT_POLLS_PER_SECOND: optionalPositiveInt,
+  SPEECHKIT_SUBMISSIONS_PER_HOUR: optionalPositiveInt,
   /** `open`: no key, one default tenant. `api-key`: every request needs a tenant's API key. */
   AUTH_MODE: z.enum(['open', 'api-key']).default('open'),
   /** Serve schema introspection (GraphiQL needs it); defaults to on. */
@@ -165,6 +170,11 @@ export interface Config {
     operationUrl: string;
     iamUrl: string;
     model: string;
+    /**
+     * SpeechKit quotas shared by all workers (see `src/stt/speechkit/quotas.ts`); unset fields
+     * mean SpeechKit's documented figures (5 operation polls per second, 500 submissions per hour).
+     */
+    quotas?: { pollsPerSecond?: number; submissionsPerHour?: number };
   };
   logLevel: string;
   /** `open`: no key, one default tenant; `api-key`: Bearer keys, one tenant per key. */
@@ -286,6 +296,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       operationUrl: trimSlash(e.SPEECHKIT_OPERATION_URL),
       iamUrl: e.SPEECHKIT_IAM_URL,
       model: e.SPEECHKIT_MODEL,
+      quotas: {
+        pollsPerSecond: e.SPEECHKIT_POLLS_PER_SECOND,
+        submissionsPerHour: e.SPEECHKIT_SUBMISSIONS_PER_HOUR,
+      },
     },
     logLevel: e.LOG_LEVEL,
     authMode: e.AUTH_MODE,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Config, SpeechKitAuth } from '../../src/config/config.js';
 import { JobError } from '../../src/errors.js';
 import {
+  createSpeechKitLimiter,
   createSpeechKitProvider,
   SttCircuitOpenError,
   type SpeechKitProviderOptions,
@@ -704,5 +705,30 @@ describe('SpeechKit client against the v3 double: circuit breaker', () => {
       expect((await rejection(p.submit(monoRequest()))).code).toBe('STT_AUTH_FAILED');
     }
     expect(d.submits).toBe(5);
+  });
+});
+
+describe('SpeechKit client against the v3 double: quotas', () => {
+  it('keeps polls of concurrent jobs within the per-second quota, counted by the double', async () => {
+    const d = await startDouble({ pollsUntilDone: 3 });
+    const cfg = sttConfig(
+      d,
+      { kind: 'api-key', apiKey: API_KEY },
+      { quotas: { pollsPerSecond: 6 } },
+    );
+    const waits: number[] = [];
+    const limiter = createSpeechKitLimiter(cfg, { onWait: (e) => waits.push(e.waitedMs) });
+    const p = createSpeechKitProvider(cfg, { ...FAST, limiter });
+    const ids = await Promise.all(Array.from({ length: 5 }, () => p.submit(monoRequest())));
+    await Promise.all(ids.map((id) => p.waitForCompletion(id)));
+    const polls = d.peakRate('poll');
+    console.log(
+      `quota: 5 jobs polling every 20-40 ms at 6 polls/s: max ${polls.count} polls in a sliding second, ${d.peakRate('submit').count} submits`,
+    );
+    expect(d.requests.filter((r) => r.endpoint === 'poll')).toHaveLength(20);
+    expect(polls.count).toBeLessThanOrEqual(6);
+    expect(polls.count).toBeGreaterThanOrEqual(5); // the quota, not the jobs' schedule, set the pace
+    expect(waits).toHaveLength(25); // 5 submissions + 20 polls, each with a permit
+    expect(Math.max(...waits)).toBeGreaterThan(500);
   });
 });

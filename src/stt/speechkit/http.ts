@@ -15,18 +15,41 @@
  * {@link SttCircuitOpenError} — at once, nothing sent — until `breaker.halfOpenAfterMs` has passed;
  * then one trial request decides whether to close it again. The worker re-queues a job that
  * meets an open circuit instead of failing it.
+ *
+ * Bodies: a request body is JSON text or a {@link StreamingBody} (the inline audio of
+ * recognizeFileAsync, up to 60 MB), opened anew for every attempt and sent with its exact
+ * Content-Length, so the audio, its base64 and the JSON are never held whole. A 2xx answer can be
+ * read as text ({@link HttpClient.send}) or as it arrives ({@link HttpClient.read}).
+ *
+ * Quotas: a request with a `limit` kind waits, before each attempt (retries included, since each
+ * is a request SpeechKit counts), for a permit of the client's {@link RequestLimiter}.
  */
 import { randomUUID } from 'node:crypto';
+import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
+import type { JobErrorCode } from '../../errors.js';
+import type { RequestLimiter } from '../request-limiter.js';
+import { sendAttempt, type AttemptContext } from './http-exchange.js';
+import { createCircuit, DEFAULT_BREAKER, type BreakerOptions, type Circuit } from './circuit.js';
 import {
-  BrokenCircuitError,
-  circuitBreaker,
-  CircuitState,
-  ConsecutiveBreaker,
-  DelegateBackoff,
-  handleWhen,
-  retry,
-} from 'cockatiel';
-import { JobError, type JobErrorCode } from '../../errors.js';
+  describeFailure,
+  failureOutcome,
+  isRetryable,
+  MAX_RETRY_AFTER_MS,
+  SpeechKitHttpError,
+  toJobError,
+} from './http-errors.js';
+
+export { DEFAULT_BREAKER, SttCircuitOpenError, type BreakerOptions } from './circuit.js';
+
+export {
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  parseRpcStatus,
+  RETRYABLE_STATUSES,
+  SpeechKitHttpError,
+  SpeechKitTransportError,
+  type RpcStatus,
+} from './http-errors.js';
 
 /** Minimal structured logger (pino compatible): `logger.warn({ ...fields }, 'message')`. */
 export interface SpeechKitLogger {
@@ -57,51 +80,6 @@ export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
 /** Default per-attempt timeout in milliseconds (covers sending up to 60 MB and reading the answer). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
-/** Upper bound in milliseconds for a server-sent `Retry-After` (longer values are clamped). */
-export const MAX_RETRY_AFTER_MS = 120_000;
-
-/** HTTP statuses retried with backoff ("SpeechKit v3 REST: Error model": 429, 503, 504). */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
-
-/** `google.rpc.Status` as sent in SpeechKit error bodies: `{ code, message, details[] }`. */
-export interface RpcStatus {
-  code?: number;
-  message?: string;
-  details?: unknown[];
-}
-
-/** A non-2xx HTTP answer from SpeechKit or IAM (internal to this module family). */
-export class SpeechKitHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: string,
-    /** Parsed `google.rpc.Status` body when the body is one. */
-    readonly rpcStatus: RpcStatus | undefined,
-    /** `Retry-After` converted to milliseconds, when present and valid. */
-    readonly retryAfterMs: number | undefined,
-    /** SpeechKit's `x-request-id` response header, for support requests. */
-    readonly requestId: string | undefined,
-  ) {
-    super(
-      `HTTP ${status}` +
-        (rpcStatus?.message ? `: ${rpcStatus.message}` : body ? `: ${body.slice(0, 200)}` : ''),
-    );
-    this.name = 'SpeechKitHttpError';
-  }
-}
-
-/** A request that got no HTTP answer: network error, connection reset, or per-attempt timeout. */
-export class SpeechKitTransportError extends Error {
-  constructor(
-    message: string,
-    readonly timedOut: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'SpeechKitTransportError';
-  }
-}
-
 /** Produces the `Authorization` header value (`Api-Key …` or `Bearer …`). */
 export interface AuthorizationSource {
   /** True when {@link authorization} with `forceRefresh` can yield a new credential. */
@@ -119,8 +97,16 @@ export interface HttpRequest {
   url: string;
   what: string;
   headers?: Record<string, string>;
-  /** Request body (already serialised JSON); sent with `Content-Type: application/json`. */
-  body?: string;
+  /**
+   * Request body, sent with `Content-Type: application/json`: serialised JSON text, or a
+   * {@link StreamingBody} opened once per attempt.
+   */
+  body?: string | StreamingBody;
+  /**
+   * Quota kind (e.g. "operationPolls"): each attempt first waits for a permit of this kind from
+   * the client's {@link HttpClientOptions.limiter}. Unlimited without a limiter.
+   */
+  limit?: string;
   /** When set, its header is sent and a 401 triggers one refresh when it is refreshable. */
   auth?: AuthorizationSource;
   /** Job error code for a final 404 (default STT_BAD_REQUEST). */
@@ -132,6 +118,24 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * A request body produced in pieces, for bodies too big to hold whole (the inline audio of
+ * recognizeFileAsync). `open()` is called once per attempt and returns a fresh stream of exactly
+ * `bytes` bytes, sent as `Content-Length` (not chunked); the stream is closed (`return()`) when the
+ * attempt ends, sent in full or not.
+ */
+export interface StreamingBody {
+  /** Size of the whole body in bytes. */
+  readonly bytes: number;
+  open(): AsyncGenerator<Uint8Array, void, undefined>;
+}
+
+/**
+ * Reads a 2xx response body as it arrives. Its own errors (e.g. a malformed result) end the
+ * request as they are; errors of the body stream itself count as transport failures (retried).
+ */
+export type BodyReader<T> = (body: AsyncIterable<Uint8Array>) => Promise<T>;
+
 /** A 2xx answer with its body read as text. */
 export interface HttpResponse {
   status: number;
@@ -141,47 +145,30 @@ export interface HttpResponse {
   attempts: number;
 }
 
-/** Sends {@link HttpRequest}s with retries; every failure surfaces as a {@link JobError}. */
+/** A 2xx answer with its body read by a {@link BodyReader}. */
+export interface HttpResult<T> {
+  status: number;
+  headers: Headers;
+  value: T;
+  /** Number of attempts it took (1 = first try). */
+  attempts: number;
+}
+
+/** Sends {@link HttpRequest}s with retries; every failure surfaces as a `JobError`. */
 export interface HttpClient {
   /**
+   * Sends a request and reads a 2xx body as text.
    * @throws JobError STT_BAD_REQUEST (400, other 4xx), STT_AUTH_FAILED (401/403),
    *   STT_UNAVAILABLE (retryable=true: 429/503/504/network/timeout after all attempts, or other 5xx),
    *   or `notFoundCode` (404). When the caller's signal aborts, rejects with the abort reason.
    */
   send(request: HttpRequest): Promise<HttpResponse>;
-}
-
-/** Circuit breaker tuning: failures in a row that open it, and ms until a trial request. */
-export interface BreakerOptions {
-  consecutiveFailures: number;
-  halfOpenAfterMs: number;
-}
-
-/** Default breaker: open after 5 failed requests in a row, try again after 30 s. */
-export const DEFAULT_BREAKER: Readonly<BreakerOptions> = Object.freeze({
-  consecutiveFailures: 5,
-  halfOpenAfterMs: 30_000,
-});
-
-/**
- * SpeechKit is considered down (the circuit breaker is open): the request was not sent. A
- * retryable {@link JobError} (`STT_UNAVAILABLE`); `retryAfterMs` is when a trial request will be
- * allowed, so a job can wait that long instead of failing.
- */
-export class SttCircuitOpenError extends JobError {
-  constructor(
-    what: string,
-    readonly retryAfterMs: number,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      'STT_UNAVAILABLE',
-      `SpeechKit ${what} failed: SpeechKit failed repeatedly, so calls are paused for ${Math.round(retryAfterMs / 1000)} s.`,
-      true,
-      options,
-    );
-    this.name = 'SttCircuitOpenError';
-  }
+  /**
+   * Sends a request and hands a 2xx body to `reader` as it arrives (within the attempt's
+   * timeout; a body that breaks off is retried like a lost answer).
+   * @throws as {@link send}, and whatever `reader` throws.
+   */
+  read<T>(request: HttpRequest, reader: BodyReader<T>): Promise<HttpResult<T>>;
 }
 
 /**
@@ -202,25 +189,8 @@ export interface HttpClientOptions {
   logger?: SpeechKitLogger;
   observer?: SpeechKitObserver;
   breaker?: Partial<BreakerOptions>;
-  /** Injected for tests; defaults to the global `fetch`. */
-  fetch?: typeof fetch;
-}
-
-/**
- * Converts a `Retry-After` header (delay in seconds, or an HTTP date) into milliseconds.
- * @returns undefined when absent or unparseable; 0 for dates in the past.
- */
-export function parseRetryAfter(
-  value: string | null | undefined,
-  nowMs = Date.now(),
-): number | undefined {
-  if (value == null) return undefined;
-  const v = value.trim();
-  if (v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
+  /** Quota permits for requests with a `limit` kind (see {@link HttpRequest.limit}). */
+  limiter?: RequestLimiter<string>;
 }
 
 /**
@@ -242,100 +212,11 @@ export function backoffDelayMs(
   return Math.floor(random() * ceiling);
 }
 
-/** Parses a `google.rpc.Status` JSON body; undefined when the body is not one. */
-export function parseRpcStatus(body: string): RpcStatus | undefined {
-  try {
-    const v: unknown = JSON.parse(body);
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      // grpc-gateway sometimes wraps it: {"error": {...}}
-      const s = (o.error && typeof o.error === 'object' ? o.error : o) as Record<string, unknown>;
-      if (typeof s.message === 'string' || typeof s.code === 'number') {
-        return {
-          code: typeof s.code === 'number' ? s.code : undefined,
-          message: typeof s.message === 'string' ? s.message : undefined,
-          details: Array.isArray(s.details) ? s.details : undefined,
-        };
-      }
-    }
-  } catch {
-    /* not JSON */
-  }
-  return undefined;
-}
-
-function isRetryable(err: unknown): boolean {
-  if (err instanceof SpeechKitTransportError) return true;
-  return err instanceof SpeechKitHttpError && RETRYABLE_STATUSES.has(err.status);
-}
-
-function describeFailure(err: unknown): string {
-  if (err instanceof SpeechKitHttpError) return err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-
-/** Maps the final failure of a request to the job error vocabulary. */
-function toJobError(err: unknown, req: HttpRequest, attempts: number): JobError {
-  const what = `SpeechKit ${req.what}`;
-  if (err instanceof JobError) return err;
-  if (err instanceof SpeechKitTransportError) {
-    return new JobError(
-      'STT_UNAVAILABLE',
-      `${what} failed after ${attempts} attempt(s): ${err.message}`,
-      true,
-      { cause: err },
-    );
-  }
-  if (err instanceof SpeechKitHttpError) {
-    const reason = err.rpcStatus?.message ?? (err.body.slice(0, 300) || 'no message');
-    const rid = err.requestId ? ` (x-request-id ${err.requestId})` : '';
-    const s = err.status;
-    if (RETRYABLE_STATUSES.has(s)) {
-      return new JobError(
-        'STT_UNAVAILABLE',
-        `${what} still answered HTTP ${s} after ${attempts} attempt(s): ${reason}${rid}`,
-        true,
-        { cause: err },
-      );
-    }
-    if (s === 400) {
-      return new JobError(
-        req.clientErrorCode ?? 'STT_BAD_REQUEST',
-        `${what} rejected the request (HTTP 400): ${reason}${rid}`,
-        false,
-        { cause: err },
-      );
-    }
-    if (s === 401 || s === 403) {
-      return new JobError(
-        req.clientErrorCode ?? 'STT_AUTH_FAILED',
-        `${what} refused the credentials (HTTP ${s}): ${reason}${rid}. ` +
-          `Check YANDEX_API_KEY / YANDEX_IAM_TOKEN / YANDEX_SA_KEY_FILE and the service account's role ai.speechkit-stt.user.`,
-        false,
-        { cause: err },
-      );
-    }
-    if (s === 404) {
-      return new JobError(
-        req.notFoundCode ?? 'STT_BAD_REQUEST',
-        `${what}: not found (HTTP 404): ${reason}${rid}`,
-        false,
-        { cause: err },
-      );
-    }
-    if (s >= 500) {
-      return new JobError('STT_UNAVAILABLE', `${what} failed (HTTP ${s}): ${reason}${rid}`, true, {
-        cause: err,
-      });
-    }
-    return new JobError('STT_BAD_REQUEST', `${what} failed (HTTP ${s}): ${reason}${rid}`, false, {
-      cause: err,
-    });
-  }
-  return new JobError('STT_UNAVAILABLE', `${what} failed: ${describeFailure(err)}`, true, {
-    cause: err,
-  });
+/** Settings shared by every request of one client. */
+interface ClientSettings extends Omit<AttemptContext, 'clientRequestId'> {
+  retry: RetryOptions;
+  logger?: SpeechKitLogger;
+  circuit: Circuit;
 }
 
 /**
@@ -345,173 +226,114 @@ function toJobError(err: unknown, req: HttpRequest, attempts: number): JobError 
  * ("SpeechKit v3 REST: Error model", support headers).
  */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
-  const baseRetry: RetryOptions = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}) };
-  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const doFetch = options.fetch ?? fetch;
-  const logger = options.logger;
-  const observer = options.observer;
-  const breakerOptions: BreakerOptions = {
-    ...DEFAULT_BREAKER,
-    ...stripUndefined(options.breaker ?? {}),
-  };
-  // Counts logical requests (after their retries) that ended in an outage; client errors
-  // (400/401/403/404) are not outages and pass through without counting.
-  const breaker = circuitBreaker(handleWhen(isRetryable), {
-    halfOpenAfter: breakerOptions.halfOpenAfterMs,
-    breaker: new ConsecutiveBreaker(breakerOptions.consecutiveFailures),
-  });
-  let openedAt = 0;
-  breaker.onStateChange((state) => {
-    const name =
-      state === CircuitState.Open || state === CircuitState.Isolated
-        ? 'open'
-        : state === CircuitState.HalfOpen
-          ? 'half-open'
-          : 'closed';
-    if (name === 'open') openedAt = Date.now();
-    observer?.circuit?.(name);
-    const fields = { circuit: name, halfOpenAfterMs: breakerOptions.halfOpenAfterMs };
-    if (name === 'open') {
+  const breaker: BreakerOptions = { ...DEFAULT_BREAKER, ...stripUndefined(options.breaker ?? {}) };
+  const { logger, observer } = options;
+  const circuit = createCircuit(breaker, (state) => {
+    observer?.circuit?.(state);
+    const fields = { circuit: state, halfOpenAfterMs: breaker.halfOpenAfterMs };
+    if (state === 'open') {
       logger?.warn(fields, 'SpeechKit keeps failing: pausing calls (circuit open)');
-    } else logger?.info(fields, `SpeechKit circuit ${name}`);
+    } else logger?.info(fields, `SpeechKit circuit ${state}`);
   });
-
+  const settings: ClientSettings = {
+    retry: { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}) },
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    logger,
+    observer,
+    limiter: options.limiter,
+    circuit,
+  };
   return {
-    async send(req: HttpRequest): Promise<HttpResponse> {
-      const retryOptions: RetryOptions = { ...baseRetry, ...stripUndefined(req.retry ?? {}) };
-      const clientRequestId = randomUUID();
-      const callerSignal = req.signal;
-      let refreshed = false;
-      let attempts = 0;
-
-      const once = async (authorization: string | undefined): Promise<HttpResponse> => {
-        const headers: Record<string, string> = {
-          accept: 'application/json',
-          'x-client-request-id': clientRequestId,
-          ...req.headers,
-        };
-        if (authorization) headers.authorization = authorization;
-        if (req.body !== undefined) headers['content-type'] = 'application/json';
-        const timeout = AbortSignal.timeout(requestTimeoutMs);
-        const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
-        let res: Response;
-        let text: string;
-        const started = performance.now();
-        try {
-          res = await doFetch(req.url, { method: req.method, headers, body: req.body, signal });
-          text = await res.text();
-          observer?.attempt?.({
-            what: req.what,
-            outcome: String(res.status),
-            durationMs: performance.now() - started,
-          });
-        } catch (err) {
-          if (callerSignal?.aborted) throw err;
-          const timedOut = timeout.aborted;
-          observer?.attempt?.({
-            what: req.what,
-            outcome: timedOut ? 'timeout' : 'network',
-            durationMs: performance.now() - started,
-          });
-          const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-          const detail = timedOut
-            ? `no answer within ${requestTimeoutMs} ms`
-            : `${(err as Error).message}${cause?.code ? ` (${cause.code})` : cause?.message ? ` (${cause.message})` : ''}`;
-          throw new SpeechKitTransportError(detail, timedOut, { cause: err });
-        }
-        if (res.status >= 200 && res.status < 300) {
-          return { status: res.status, headers: res.headers, text, attempts };
-        }
-        throw new SpeechKitHttpError(
-          res.status,
-          text,
-          parseRpcStatus(text),
-          parseRetryAfter(res.headers.get('retry-after')),
-          res.headers.get('x-request-id') ?? undefined,
-        );
-      };
-
-      const attempt = async (): Promise<HttpResponse> => {
-        attempts++;
-        if (callerSignal?.aborted) throw callerSignal.reason;
-        const authorization = await req.auth?.authorization({ signal: callerSignal });
-        try {
-          return await once(authorization);
-        } catch (err) {
-          if (
-            err instanceof SpeechKitHttpError &&
-            err.status === 401 &&
-            req.auth?.refreshable &&
-            !refreshed
-          ) {
-            refreshed = true;
-            logger?.info(
-              { what: req.what, requestId: err.requestId },
-              'SpeechKit answered 401; refreshing the IAM token once and retrying',
-            );
-            const fresh = await req.auth.authorization({
-              forceRefresh: true,
-              signal: callerSignal,
-            });
-            return await once(fresh);
-          }
-          throw err;
-        }
-      };
-
-      const policy = retry(
-        handleWhen((err) => !callerSignal?.aborted && isRetryable(err)),
-        {
-          maxAttempts: Math.max(0, Math.floor(retryOptions.maxAttempts) - 1),
-          backoff: new DelegateBackoff((ctx) => {
-            const failure = 'error' in ctx.result ? ctx.result.error : undefined;
-            const retryAfterMs =
-              failure instanceof SpeechKitHttpError ? failure.retryAfterMs : undefined;
-            return backoffDelayMs(ctx.attempt, retryOptions, retryAfterMs);
-          }),
-        },
-      );
-      policy.onRetry((e) => {
-        const err = 'error' in e ? e.error : undefined;
-        observer?.retry?.({ what: req.what, outcome: failureOutcome(err) });
-        logger?.warn(
-          {
-            what: req.what,
-            attempt: e.attempt,
-            delayMs: e.delay,
-            status: err instanceof SpeechKitHttpError ? err.status : undefined,
-            requestId: err instanceof SpeechKitHttpError ? err.requestId : undefined,
-            error: describeFailure(err),
-            clientRequestId,
-          },
-          'SpeechKit request failed; retrying',
-        );
-      });
-
-      try {
-        return await breaker.execute(() => policy.execute(attempt, callerSignal), callerSignal);
-      } catch (err) {
-        if (callerSignal?.aborted) throw callerSignal.reason ?? err;
-        const circuitOpen = breaker.state === CircuitState.Open;
-        if (err instanceof BrokenCircuitError || (circuitOpen && isRetryable(err))) {
-          // Either nothing was sent, or this very failure opened the circuit: SpeechKit is
-          // considered down until the trial request; callers may wait that long.
-          const left = openedAt + breakerOptions.halfOpenAfterMs - Date.now();
-          throw new SttCircuitOpenError(req.what, Math.max(1000, left), {
-            cause: err instanceof BrokenCircuitError ? undefined : err,
-          });
-        }
-        throw toJobError(err, req, attempts);
-      }
+    async send(req) {
+      const { value, ...rest } = await execute<string>(settings, req, undefined);
+      return { ...rest, text: value };
     },
+    read: (req, reader) => execute(settings, req, reader),
   };
 }
 
-/** The `outcome` label of a failed attempt (see {@link SpeechKitObserver}). */
-function failureOutcome(err: unknown): string {
-  if (err instanceof SpeechKitHttpError) return String(err.status);
-  if (err instanceof SpeechKitTransportError) return err.timedOut ? 'timeout' : 'network';
-  return 'other';
+/** One logical request: attempts under the retry policy, inside the circuit. */
+async function execute<T>(
+  s: ClientSettings,
+  req: HttpRequest,
+  reader: BodyReader<T> | undefined,
+): Promise<HttpResult<T>> {
+  const retryOptions: RetryOptions = { ...s.retry, ...stripUndefined(req.retry ?? {}) };
+  const ctx: AttemptContext = { ...s, clientRequestId: randomUUID() };
+  const callerSignal = req.signal;
+  let refreshed = false;
+  let attempts = 0;
+
+  const attempt = async (): Promise<HttpResult<T>> => {
+    attempts++;
+    if (callerSignal?.aborted) throw callerSignal.reason;
+    const authorization = await req.auth?.authorization({ signal: callerSignal });
+    try {
+      return await sendAttempt(ctx, req, reader, authorization, attempts);
+    } catch (err) {
+      if (
+        !(err instanceof SpeechKitHttpError && err.status === 401) ||
+        !req.auth?.refreshable ||
+        refreshed
+      ) {
+        throw err;
+      }
+      refreshed = true;
+      s.logger?.info(
+        { what: req.what, requestId: err.requestId },
+        'SpeechKit answered 401; refreshing the IAM token once and retrying',
+      );
+      const fresh = await req.auth.authorization({ forceRefresh: true, signal: callerSignal });
+      return await sendAttempt(ctx, req, reader, fresh, attempts);
+    }
+  };
+
+  const policy = retryPolicy(s, req, retryOptions, ctx.clientRequestId);
+  try {
+    return await s.circuit.execute(() => policy.execute(attempt, callerSignal), callerSignal);
+  } catch (err) {
+    if (callerSignal?.aborted) throw callerSignal.reason ?? err;
+    throw s.circuit.openError(req.what, err) ?? toJobError(err, req, attempts);
+  }
+}
+
+/** cockatiel retry policy: retryable failures, full-jitter backoff honouring `Retry-After`. */
+function retryPolicy(
+  s: ClientSettings,
+  req: HttpRequest,
+  retryOptions: RetryOptions,
+  clientRequestId: string,
+) {
+  const callerSignal = req.signal;
+  const policy = retry(
+    handleWhen((err) => !callerSignal?.aborted && isRetryable(err)),
+    {
+      maxAttempts: Math.max(0, Math.floor(retryOptions.maxAttempts) - 1),
+      backoff: new DelegateBackoff((ctx) => {
+        const failure = 'error' in ctx.result ? ctx.result.error : undefined;
+        const retryAfterMs =
+          failure instanceof SpeechKitHttpError ? failure.retryAfterMs : undefined;
+        return backoffDelayMs(ctx.attempt, retryOptions, retryAfterMs);
+      }),
+    },
+  );
+  policy.onRetry((e) => {
+    const err = 'error' in e ? e.error : undefined;
+    s.observer?.retry?.({ what: req.what, outcome: failureOutcome(err) });
+    s.logger?.warn(
+      {
+        what: req.what,
+        attempt: e.attempt,
+        delayMs: e.delay,
+        status: err instanceof SpeechKitHttpError ? err.status : undefined,
+        requestId: err instanceof SpeechKitHttpError ? err.requestId : undefined,
+        error: describeFailure(err),
+        clientRequestId,
+      },
+      'SpeechKit request failed; retrying',
+    );
+  });
+  return policy;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -27,6 +27,7 @@ export {
   type RetryOptions,
   type SpeechKitLogger,
   type SpeechKitObserver,
+  type StreamingBody,
 } from './http.js';
 export {
   CREDENTIALS_NOT_CONFIGURED,
@@ -40,6 +41,23 @@ export {
   MAX_REQUEST_BODY_BYTES,
   buildRecognizeFileOptions,
   encodeRecognizeFileBody,
+  recognizeFileBody,
   type RecognizeFileOptionsJson,
 } from './request.js';
-export { parseRecognitionStream, splitJsonValues, assembleUtterances } from './result-stream.js';
+export {
+  parseRecognitionStream,
+  parseRecognitionChunks,
+  splitJsonValues,
+  assembleUtterances,
+  JsonValueSplitter,
+  UtteranceAssembler,
+} from './result-stream.js';
+export {
+  SPEECHKIT_ENGINE,
+  SPEECHKIT_QUOTAS,
+  createSpeechKitLimiter,
+  speechKitQuotas,
+  speechKitQuotaScope,
+  type SpeechKitQuotaOverrides,
+  type SpeechKitRequestKind,
+} from './quotas.js';

@@ -5,10 +5,11 @@
  * (§2.3), getRecognition result stream (§2.4), deleteRecognition (§2.1), error model (§3),
  * authentication (§1).
  */
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/config.js';
 import { JobError } from '../../errors.js';
+import type { RequestLimiter } from '../request-limiter.js';
 import type { RecognitionRequest, SttProvider, Utterance } from '../types.js';
 import { createAuthorizer } from './auth.js';
 import {
@@ -20,8 +21,9 @@ import {
   type SpeechKitObserver,
   type SpeechKitLogger,
 } from './http.js';
-import { buildRecognizeFileOptions, encodeRecognizeFileBody } from './request.js';
-import { describeRpcCode, parseRecognitionStream } from './result-stream.js';
+import type { SpeechKitRequestKind } from './quotas.js';
+import { buildRecognizeFileOptions, recognizeFileBody } from './request.js';
+import { describeRpcCode, parseRecognitionChunks } from './result-stream.js';
 
 /**
  * Polling schedule of {@link SttProvider.waitForCompletion}, all in milliseconds:
@@ -58,6 +60,11 @@ export interface SpeechKitProviderOptions {
   observer?: SpeechKitObserver;
   /** Circuit breaker tuning (default {@link DEFAULT_BREAKER}: 5 failures, 30 s). */
   breaker?: Partial<BreakerOptions>;
+  /**
+   * SpeechKit's quotas across the deployment (`createSpeechKitLimiter`): every submit and poll
+   * attempt waits for a permit. Without it requests are not limited.
+   */
+  limiter?: RequestLimiter<SpeechKitRequestKind>;
 }
 
 /** Health-endpoint view of the STT configuration; never contains secrets. */
@@ -108,8 +115,9 @@ function parseJsonObject(text: string, what: string): Obj {
 /**
  * Creates the SpeechKit v3 provider.
  *
- * - `submit`: reads the OGG/Opus file, POSTs `${sttUrl}/stt/v3/recognizeFileAsync` with inline
- *   base64 `content` (see {@link buildRecognizeFileOptions}), headers `Authorization`,
+ * - `submit`: streams the OGG/Opus file as inline base64 `content` of a POST to
+ *   `${sttUrl}/stt/v3/recognizeFileAsync` (see {@link recognizeFileBody} and
+ *   {@link buildRecognizeFileOptions}), headers `Authorization`,
  *   `x-folder-id` (when `cfg.folderId`), `x-client-request-id`. Retries only 429/503/504 and
  *   failures without an HTTP answer (network error, reset, per-attempt timeout); an answered
  *   (2xx) submit is never repeated. Caveat: a request that timed out or was reset may in rare
@@ -121,8 +129,10 @@ function parseJsonObject(text: string, what: string): Obj {
  *   `done`; an `error` (google.rpc.Status) → STT_OPERATION_FAILED with code and message; `done`
  *   without `response` is success. Timeout → STT_UNAVAILABLE (retryable; the operation id stays
  *   valid). 404 → STT_OPERATION_FAILED.
- * - `fetchUtterances`: GETs `${sttUrl}/stt/v3/getRecognition?operationId=…` and parses it with
- *   {@link parseRecognitionStream}.
+ * - `fetchUtterances`: GETs `${sttUrl}/stt/v3/getRecognition?operationId=…` and parses the body
+ *   as it arrives with {@link parseRecognitionChunks}.
+ * - Quotas: with `options.limiter`, each submit attempt waits for a `submissions` permit and
+ *   each poll attempt for an `operationPolls` permit (shared by every worker on the same Redis).
  * - `deleteResult`: DELETEs `${sttUrl}/stt/v3/deleteRecognition?operationId=…`; failures are
  *   logged and swallowed.
  *
@@ -140,6 +150,7 @@ export function createSpeechKitProvider(
     logger,
     observer: options.observer,
     breaker: options.breaker,
+    limiter: options.limiter,
   });
   const auth = createAuthorizer(cfg, { http, logger });
   const poll: PollOptions = { ...DEFAULT_POLL, ...definedOnly(options.poll) };
@@ -154,9 +165,10 @@ export function createSpeechKitProvider(
   return {
     async submit(request: RecognitionRequest, signal?: AbortSignal): Promise<string> {
       await requireAuth(signal);
-      const audio = await readFile(request.audioPath);
-      const { json, bytes } = encodeRecognizeFileBody(
-        audio,
+      const { size: audioBytes } = await stat(request.audioPath);
+      const body = recognizeFileBody(
+        request.audioPath,
+        audioBytes,
         buildRecognizeFileOptions(request, cfg.model),
       );
       const res = await http.send({
@@ -164,7 +176,8 @@ export function createSpeechKitProvider(
         url: `${cfg.sttUrl}/stt/v3/recognizeFileAsync`,
         what: 'recognizeFileAsync',
         headers: folderHeaders,
-        body: json,
+        body,
+        limit: 'submissions',
         auth,
         signal,
       });
@@ -178,8 +191,8 @@ export function createSpeechKitProvider(
       logger?.info(
         {
           operationId: op.id,
-          audioBytes: audio.length,
-          bodyBytes: bytes,
+          audioBytes,
+          bodyBytes: body.bytes,
           attempts: res.attempts,
           requestId: res.headers.get('x-request-id') ?? undefined,
         },
@@ -197,6 +210,7 @@ export function createSpeechKitProvider(
           url: `${cfg.operationUrl}/operations/${encodeURIComponent(operationId)}`,
           what: 'operation poll',
           headers: folderHeaders,
+          limit: 'operationPolls',
           auth,
           notFoundCode: 'STT_OPERATION_FAILED',
           signal,
@@ -226,18 +240,21 @@ export function createSpeechKitProvider(
     },
 
     async fetchUtterances(operationId, signal): Promise<Utterance[]> {
-      const res = await http.send({
-        method: 'GET',
-        url: `${cfg.sttUrl}/stt/v3/getRecognition?${opQuery(operationId)}`,
-        what: 'getRecognition',
-        headers: folderHeaders,
-        auth,
-        notFoundCode: 'STT_OPERATION_FAILED',
-        signal,
-      });
-      const utterances = parseRecognitionStream(res.text);
+      const res = await http.read(
+        {
+          method: 'GET',
+          url: `${cfg.sttUrl}/stt/v3/getRecognition?${opQuery(operationId)}`,
+          what: 'getRecognition',
+          headers: folderHeaders,
+          auth,
+          notFoundCode: 'STT_OPERATION_FAILED',
+          signal,
+        },
+        parseRecognitionChunks,
+      );
+      const { utterances, bytes } = res.value;
       logger?.info(
-        { operationId, utterances: utterances.length, bytes: res.text.length },
+        { operationId, utterances: utterances.length, bytes },
         'SpeechKit recognition result fetched',
       );
       return utterances;

@@ -4,10 +4,14 @@
  * Source: "SpeechKit v3 REST: getRecognition response: envelope and event types" (§2.4).
  * The body is a sequence of JSON values, each `{"result": StreamingResponse}` (pretty-printed and
  * concatenated in the docs, one per line in practice), possibly `{"error": google.rpc.Status}`.
- * int64 fields are JSON strings. Pure functions, no I/O.
+ * int64 fields are JSON strings. {@link parseRecognitionChunks} parses the body as it arrives,
+ * holding one message at a time and the transcript being assembled, never the whole text.
  */
 import { JobError } from '../../errors.js';
 import type { RecognizedWord, Utterance } from '../types.js';
+import { JsonValueSplitter, malformed, splitJsonValues } from './json-stream.js';
+
+export { JsonValueSplitter, splitJsonValues };
 
 /** gRPC status code names, for error messages ("SpeechKit v3 REST: Error model", §3). */
 export const GRPC_CODE_NAMES: Readonly<Record<number, string>> = Object.freeze({
@@ -35,73 +39,6 @@ export function describeRpcCode(code: unknown): string {
   if (typeof code !== 'number') return 'no code';
   const name = GRPC_CODE_NAMES[code];
   return name ? `code ${code} ${name}` : `code ${code}`;
-}
-
-function malformed(message: string, cause?: unknown): JobError {
-  return new JobError(
-    'STT_RESULT_MALFORMED',
-    `SpeechKit recognition result is malformed: ${message}`,
-    false,
-    cause === undefined ? undefined : { cause },
-  );
-}
-
-/**
- * Splits text holding zero or more concatenated JSON objects/arrays into parsed values,
- * regardless of whitespace between or inside them (pretty-printed, NDJSON, or `}{` back to back).
- * Commas between top-level values are tolerated, and a top-level array contributes its elements.
- * @throws JobError STT_RESULT_MALFORMED on anything else (scalars, truncation, invalid JSON).
- */
-export function splitJsonValues(text: string): unknown[] {
-  const out: unknown[] = [];
-  const n = text.length;
-  let i = 0;
-  for (;;) {
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      // whitespace, comma, BOM
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x2c || c === 0xfeff) i++;
-      else break;
-    }
-    if (i >= n) return out;
-    const start = i;
-    const first = text[i];
-    if (first !== '{' && first !== '[') {
-      throw malformed(
-        `expected a JSON object at character ${i}, found ${JSON.stringify(text.slice(i, i + 20))}`,
-      );
-    }
-    let depth = 0;
-    let inString = false;
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (inString) {
-        if (c === 0x5c) {
-          i++;
-        } // backslash: skip the escaped character
-        else if (c === 0x22) inString = false;
-        continue;
-      }
-      if (c === 0x22) inString = true;
-      else if (c === 0x7b || c === 0x5b) depth++;
-      else if (c === 0x7d || c === 0x5d) {
-        depth--;
-        if (depth === 0) {
-          i++;
-          break;
-        }
-      }
-    }
-    if (depth !== 0) throw malformed(`truncated JSON value starting at character ${start}`);
-    let value: unknown;
-    try {
-      value = JSON.parse(text.slice(start, i));
-    } catch (err) {
-      throw malformed(`invalid JSON at character ${start}: ${(err as Error).message}`, err);
-    }
-    if (Array.isArray(value)) out.push(...(value as unknown[]));
-    else out.push(value);
-  }
 }
 
 type Obj = Record<string, unknown>;
@@ -183,7 +120,8 @@ interface Slot {
 }
 
 /**
- * Assembles parsed stream messages into utterances.
+ * Assembles parsed stream messages into utterances, one message at a time ({@link add}), so a
+ * stream can be assembled as it is parsed; {@link finish} returns the transcript.
  *
  * Rule ("Transcript assembly rule", §2.4): key by `(channelTag, finalIndex)` where finalIndex is
  * `audioCursors.finalIndex` for `final` and `finalRefinement.finalIndex` for refinements; prefer
@@ -192,24 +130,19 @@ interface Slot {
  * other); ignore `partial`, `eouUpdate`, `statusCode`, classifier/analysis/summarization events;
  * drop utterances whose text is empty. Sorted by `startMs`, then `channelTag`, then `finalIndex`.
  * `channelTag` is the result-level one, else the AlternativeUpdate's, else "0".
- *
- * @param messages values from {@link splitJsonValues}.
- * @throws JobError STT_OPERATION_FAILED for a top-level `{"error": {...}}` message;
- *   STT_RESULT_MALFORMED for messages of the wrong shape.
  */
-export function assembleUtterances(messages: unknown[]): Utterance[] {
-  const slots = new Map<string, Slot>();
-  const slot = (channelTag: string, finalIndex: number): Slot => {
-    const key = `${channelTag}\u0000${finalIndex}`;
-    let s = slots.get(key);
-    if (!s) {
-      s = { channelTag, finalIndex };
-      slots.set(key, s);
-    }
-    return s;
-  };
+export class UtteranceAssembler {
+  private readonly slots = new Map<string, Slot>();
+  /** Messages added so far (the index in error messages). */
+  private count = 0;
 
-  messages.forEach((message, m) => {
+  /**
+   * @param message one value from {@link JsonValueSplitter} / {@link splitJsonValues}.
+   * @throws JobError STT_OPERATION_FAILED for a top-level `{"error": {...}}` message;
+   *   STT_RESULT_MALFORMED for a message of the wrong shape.
+   */
+  add(message: unknown): void {
+    const m = this.count++;
     if (!isObj(message)) throw malformed(`message ${m} is not a JSON object`);
     if (message.error !== undefined && message.error !== null) {
       const e = isObj(message.error) ? message.error : {};
@@ -230,7 +163,7 @@ export function assembleUtterances(messages: unknown[]): Utterance[] {
       const finalIndex = int64(cursors?.finalIndex, `message ${m}: audioCursors.finalIndex`);
       const channelTag = str(result.channelTag ?? final.channelTag, 'channelTag', '0');
       const parsed = parseAlternativeUpdate(final, `message ${m}: final`);
-      if (parsed) slot(channelTag, finalIndex).final = parsed;
+      if (parsed) this.slot(channelTag, finalIndex).final = parsed;
     } else if (refinement) {
       const normalized = optObj(
         refinement.normalizedText,
@@ -241,37 +174,62 @@ export function assembleUtterances(messages: unknown[]): Utterance[] {
       const parsed = normalized
         ? parseAlternativeUpdate(normalized, `message ${m}: finalRefinement.normalizedText`)
         : undefined;
-      if (parsed) slot(channelTag, finalIndex).refinement = parsed;
+      if (parsed) this.slot(channelTag, finalIndex).refinement = parsed;
     }
     // partial, eouUpdate, statusCode, classifierUpdate, speakerAnalysis, conversationAnalysis,
     // summarization: not part of the transcript.
-  });
-
-  const utterances: Utterance[] = [];
-  for (const s of slots.values()) {
-    const chosen = s.refinement ?? s.final;
-    if (!chosen || chosen.text.trim() === '') continue;
-    const other = chosen === s.refinement ? s.final : s.refinement;
-    const words = chosen.words.length > 0 ? chosen.words : (other?.words ?? []);
-    const utterance: Utterance = {
-      channelTag: s.channelTag,
-      finalIndex: s.finalIndex,
-      startMs: chosen.startMs,
-      endMs: chosen.endMs,
-      text: chosen.text.trim(),
-      words,
-    };
-    const language = chosen.language ?? other?.language;
-    if (language !== undefined) utterance.language = language;
-    utterances.push(utterance);
   }
-  utterances.sort(
-    (a, b) =>
-      a.startMs - b.startMs ||
-      (a.channelTag < b.channelTag ? -1 : a.channelTag > b.channelTag ? 1 : 0) ||
-      a.finalIndex - b.finalIndex,
-  );
-  return utterances;
+
+  /** The utterances of every message added, sorted (see the class notes). */
+  finish(): Utterance[] {
+    const utterances: Utterance[] = [];
+    for (const s of this.slots.values()) {
+      const chosen = s.refinement ?? s.final;
+      if (!chosen || chosen.text.trim() === '') continue;
+      const other = chosen === s.refinement ? s.final : s.refinement;
+      const words = chosen.words.length > 0 ? chosen.words : (other?.words ?? []);
+      const utterance: Utterance = {
+        channelTag: s.channelTag,
+        finalIndex: s.finalIndex,
+        startMs: chosen.startMs,
+        endMs: chosen.endMs,
+        text: chosen.text.trim(),
+        words,
+      };
+      const language = chosen.language ?? other?.language;
+      if (language !== undefined) utterance.language = language;
+      utterances.push(utterance);
+    }
+    utterances.sort(
+      (a, b) =>
+        a.startMs - b.startMs ||
+        (a.channelTag < b.channelTag ? -1 : a.channelTag > b.channelTag ? 1 : 0) ||
+        a.finalIndex - b.finalIndex,
+    );
+    return utterances;
+  }
+
+  private slot(channelTag: string, finalIndex: number): Slot {
+    const key = `${channelTag}\u0000${finalIndex}`;
+    let s = this.slots.get(key);
+    if (!s) {
+      s = { channelTag, finalIndex };
+      this.slots.set(key, s);
+    }
+    return s;
+  }
+}
+
+/**
+ * Assembles parsed stream messages into utterances (see {@link UtteranceAssembler}).
+ * @param messages values from {@link splitJsonValues}.
+ * @throws JobError STT_OPERATION_FAILED for a top-level `{"error": {...}}` message;
+ *   STT_RESULT_MALFORMED for messages of the wrong shape.
+ */
+export function assembleUtterances(messages: unknown[]): Utterance[] {
+  const assembler = new UtteranceAssembler();
+  for (const message of messages) assembler.add(message);
+  return assembler.finish();
 }
 
 /**
@@ -281,4 +239,33 @@ export function assembleUtterances(messages: unknown[]): Utterance[] {
  */
 export function parseRecognitionStream(body: string): Utterance[] {
   return assembleUtterances(splitJsonValues(body));
+}
+
+/**
+ * Parses a getRecognition body as it arrives: UTF-8 bytes in chunks of any size (cut anywhere,
+ * even inside a character) are decoded, split into messages and assembled one by one, so memory
+ * holds the message in progress and the transcript, never the whole text. Accepts exactly what
+ * {@link parseRecognitionStream} accepts; a problem is reported when the stream reaches it (so an
+ * `{"error"}` message before a truncated tail is STT_OPERATION_FAILED).
+ * @param chunks the response body, e.g. a fetch `Response.body`.
+ * @returns the utterances and the body's size in bytes.
+ * @throws JobError STT_RESULT_MALFORMED | STT_OPERATION_FAILED; errors of `chunks` itself pass
+ *   through unchanged.
+ */
+export async function parseRecognitionChunks(
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<{ utterances: Utterance[]; bytes: number }> {
+  const decoder = new TextDecoder('utf-8');
+  const splitter = new JsonValueSplitter();
+  const assembler = new UtteranceAssembler();
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    bytes += chunk.byteLength;
+    for (const message of splitter.push(decoder.decode(chunk, { stream: true }))) {
+      assembler.add(message);
+    }
+  }
+  for (const message of splitter.push(decoder.decode())) assembler.add(message);
+  splitter.end();
+  return { utterances: assembler.finish(), bytes };
 }
