@@ -16,7 +16,11 @@ import {
 } from './jobs/queue.js';
 import { JobService } from './services/job.service.js';
 import { Storage } from './storage/storage.js';
-import { createSpeechKitProvider, type SpeechKitProviderOptions } from './stt/speechkit/index.js';
+import {
+  createSpeechKitLimiter,
+  createSpeechKitProvider,
+  type SpeechKitProviderOptions,
+} from './stt/speechkit/index.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
@@ -105,6 +109,11 @@ export async function startApp(
         resources,
         createSpeechKitProvider(config.stt, {
           logger,
+          // SpeechKit's quotas, shared through Redis by every worker of the deployment.
+          limiter: createSpeechKitLimiter(config.stt, {
+            redis,
+            onWait: metrics.quotaWaitObserver,
+          }),
           ...sttOptions,
           observer: metrics.speechkitObserver,
         }),

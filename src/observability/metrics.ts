@@ -8,10 +8,13 @@
  * they are exact whichever process did the work.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { QuotaWaitEvent } from '../stt/request-limiter.js';
 import type { SpeechKitObserver } from '../stt/speechkit/index.js';
 
 /** Latency buckets in seconds, from 5 ms (a cached query) to 2 min (a long upload). */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+/** Quota wait buckets in seconds: none, a poll slot (≤ 1 s), up to an hourly quota's hour. */
+const QUOTA_WAIT_BUCKETS = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300, 900, 3600];
 /** Stage buckets in seconds, from 1 s to 2 h (a 4-hour recording's recognition). */
 const STAGE_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
 
@@ -44,6 +47,10 @@ export interface Metrics {
   audioSecondsBilled: Counter<'channels'>;
   /** Hooks to pass to the SpeechKit client ({@link SpeechKitObserver}). */
   speechkitObserver: SpeechKitObserver;
+  /** Seconds a request waited for an engine quota permit, by engine and request kind. */
+  quotaWaitSeconds: Histogram<'engine' | 'kind'>;
+  /** Hook to pass to a request limiter (`onWait`): observes {@link quotaWaitSeconds}. */
+  quotaWaitObserver: (event: QuotaWaitEvent) => void;
 }
 
 /**
@@ -108,6 +115,14 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     registers: [registry],
   });
 
+  const quotaWaitSeconds = new Histogram({
+    name: 'kazru_quota_wait_seconds',
+    help: 'Time a request waited for a permit of the engine quota shared by all workers (0 when none was needed), by engine and request kind.',
+    labelNames: ['engine', 'kind'] as const,
+    buckets: QUOTA_WAIT_BUCKETS,
+    registers: [registry],
+  });
+
   const speechkitCircuit = new Gauge({
     name: 'kazru_speechkit_circuit_open',
     help: 'SpeechKit circuit breaker: 0 closed (calls flow), 0.5 half-open (one trial), 1 open (calls paused).',
@@ -144,6 +159,9 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     speechkitRequestSeconds,
     speechkitRetries,
     audioSecondsBilled,
+    quotaWaitSeconds,
+    quotaWaitObserver: ({ engine, kind, waitedMs }) =>
+      quotaWaitSeconds.observe({ engine, kind }, waitedMs / 1000),
     speechkitObserver: {
       attempt: ({ what, outcome, durationMs }) =>
         speechkitRequestSeconds.observe({ request: what, outcome }, durationMs / 1000),
