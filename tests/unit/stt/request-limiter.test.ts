@@ -105,7 +105,7 @@ describe('createRequestLimiter', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     await expect(limiter.acquire('submits', controller.signal)).rejects.toBe(reason);
     held.release();
-    await limiter.acquire('deletes'); // no limit declared: at once
+    await (limiter as RequestLimiter).acquire('deletes'); // no limit declared: at once
   });
 
   it('limits each process on its own when there is no Redis or it is unreachable', async () => {
