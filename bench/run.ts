@@ -34,7 +34,11 @@ const SUITES: Suite[] = [
   {
     name: 'uploads',
     run: (quick) =>
-      runUploads(quick ? { bytes: 200_000_000, runs: 2 } : { bytes: 500_000_000, runs: 4 }),
+      runUploads(
+        quick
+          ? { bytes: 200_000_000, runs: 2, scale: [900, 14_400] }
+          : { bytes: 500_000_000, runs: 4, scale: [900, 3600, 14_400] },
+      ),
   },
   {
     name: 'subscriptions',

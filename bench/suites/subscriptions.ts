@@ -11,7 +11,6 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/config.js';
 import { initOrm } from '../../src/db/orm.js';
@@ -46,7 +45,7 @@ export async function runSubscriptions(opts: SubscriptionOptions): Promise<Row[]
   await flushRedisDb(BENCH_REDIS_URL);
   const cluster = await createCluster({
     redisUrl: BENCH_REDIS_URL,
-    env: { NODE_ENV: 'production', NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '' },
+    env: { NODE_ENV: 'production' },
   });
   const events = createJobEvents(BENCH_REDIS_URL);
   try {
@@ -108,6 +107,11 @@ async function seedRunningJob(dataDir: string): Promise<string> {
   }
 }
 
+/**
+ * The app's subscribers speak graphql-transport-ws over plain `ws` sockets (connection_init,
+ * subscribe), and an event's arrival is stamped when its message arrives, before it is parsed —
+ * the same client-side work as the baseline's, so the spread is the server's.
+ */
 async function measureApp(
   port: number,
   pid: number,
@@ -118,39 +122,37 @@ async function measureApp(
   await sleep(1000);
   const idle = rss(pid).current;
   const arrivals: Arrivals = [];
-  const clients: Client[] = [];
+  const sockets: WebSocket[] = [];
   let subscribed = 0;
+  const subscribe = JSON.stringify({
+    id: '1',
+    type: 'subscribe',
+    payload: { query: QUERY, variables: { id: jobId } },
+  });
   for (let i = 0; i < opts.subscribers; i++) {
     const mine: number[] = [];
     arrivals.push(mine);
-    const client = createClient({
-      url: `ws://127.0.0.1:${port}/graphql`,
-      webSocketImpl: WebSocket,
-      lazy: false,
-      retryAttempts: 0,
-    });
-    clients.push(client);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+    sockets.push(ws);
     let first = true;
-    client.subscribe(
-      { query: QUERY, variables: { id: jobId } },
-      {
-        next: () => {
-          if (first) {
-            first = false;
-            subscribed++;
-          } else mine.push(performance.now());
-        },
-        error: (e) => console.error('subscription error', e),
-        complete: () => undefined,
-      },
-    );
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+    ws.on('message', (data: Buffer) => {
+      const at = performance.now();
+      const type = (JSON.parse(data.toString()) as { type: string }).type;
+      if (type === 'connection_ack') ws.send(subscribe);
+      else if (type === 'next' && first) {
+        first = false;
+        subscribed++;
+      } else if (type === 'next') mine.push(at);
+      else if (type === 'error') console.error('subscription error', data.toString());
+    });
     if (i % 100 === 99) await waitFor('subscribers', () => subscribed === i + 1, 60_000, 20);
   }
   await waitFor('all subscribers', () => subscribed === opts.subscribers, 60_000, 20);
   await sleep(2000);
   const rssDelta = rss(pid).current - idle;
   const spreadMs = await publishAll(arrivals, opts.events, publish);
-  await Promise.all(clients.map((c) => c.dispose()));
+  for (const ws of sockets) ws.terminate();
   return { rssDelta, spreadMs };
 }
 
@@ -180,8 +182,10 @@ async function measureBaseline(
       sockets.push(ws);
       ws.on('open', () => ws.send(`job-progress:${jobId}`));
       ws.on('message', (data: Buffer) => {
-        if (data.toString() === 'subscribed') subscribed++;
-        else mine.push(performance.now());
+        const at = performance.now();
+        const text = data.toString();
+        if (text === 'subscribed') subscribed++;
+        else if ((JSON.parse(text) as { jobId?: string }).jobId) mine.push(at);
       });
       if (i % 100 === 99) await waitFor('sockets', () => subscribed === i + 1, 60_000, 20);
     }

@@ -57,7 +57,7 @@ export async function runTranscriptReads(opts: TranscriptReadOptions): Promise<R
   // Production mode as deployed (graphql-js skips its development-only checks).
   const cluster = await createCluster({
     redisUrl: BENCH_REDIS_URL,
-    env: { NODE_ENV: 'production', NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '' },
+    env: { NODE_ENV: 'production' },
   });
   const rows: Row[] = [];
   try {

@@ -18,6 +18,7 @@ import { FIXTURES_DIR } from '../../tests/helpers/harness.js';
 import {
   createCluster,
   flushRedisDb,
+  makeLongRecording,
   REPO_ROOT,
   waitFor,
   type Cluster,
@@ -35,6 +36,8 @@ export interface UploadOptions {
   bytes: number;
   /** Alternating runs of each. */
   runs: number;
+  /** Lengths (seconds) of OGG/Opus recordings uploaded for the scale curve. */
+  scale: number[];
 }
 
 /** Runs the suite and returns its report rows. */
@@ -45,7 +48,6 @@ export async function runUploads(opts: UploadOptions): Promise<Row[]> {
     redisUrl: BENCH_REDIS_URL,
     env: {
       NODE_ENV: 'production',
-      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
       MAX_UPLOAD_BYTES: String(524_288_000),
     },
   });
@@ -79,6 +81,7 @@ export async function runUploads(opts: UploadOptions): Promise<Row[]> {
     const fmt = (s: typeof app) =>
       `${s.p50.toFixed(0)} MB/s (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
     const note = dropped ? 'caches dropped before each run' : 'caches NOT dropped (not root)';
+    const curve = await scaleCurve(api.port!, api.pid, work, opts.scale);
     return [
       {
         suite: 'upload',
@@ -97,12 +100,44 @@ export async function runUploads(opts: UploadOptions): Promise<Row[]> {
         target: '≤ 64 MB',
         pass: peak <= 64 * 1024 * 1024,
       },
+      ...curve,
     ];
   } finally {
     baseline.kill();
     await cluster.close();
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Upload time and api peak RSS for recordings of each length (the dialogue fixture looped,
+ * OGG/Opus as a phone system exports it), so growth with the recording is visible.
+ */
+async function scaleCurve(
+  port: number,
+  pid: number,
+  dir: string,
+  lengths: number[],
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const seconds of lengths) {
+    const file = await makeLongRecording(dir, seconds);
+    const times: number[] = [];
+    let peak = 0;
+    for (let i = 0; i < 3; i++) {
+      const idle = rss(pid).current;
+      resetPeakRss(pid);
+      times.push((await timed(() => uploadToApi(port, file))).ms);
+      peak = Math.max(peak, rss(pid).peak - idle);
+    }
+    const t = summarize(times);
+    rows.push({
+      suite: 'upload',
+      measure: `scale: ${seconds >= 3600 ? `${seconds / 3600} h` : `${seconds / 60} min`} OGG (${fmtMB(fs.statSync(file).size)}), upload → queued`,
+      value: `${t.p50.toFixed(0)} ms (${t.min.toFixed(0)}–${t.max.toFixed(0)}); api peak RSS +${fmtMB(peak)}`,
+    });
+  }
+  return rows;
 }
 
 /** A WAV of about `bytes` bytes: the mono dialogue fixture looped, as 48 kHz stereo PCM. */
