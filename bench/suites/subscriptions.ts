@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { initOrm } from '../../src/db/orm.js';
 import { JobStatus } from '../../src/domain.js';
 import { createJobEvents } from '../../src/jobs/events.js';
-import { seedCompletedJob } from '../../tests/helpers/long-transcript.js';
+import { seedCompletedJob, setJobState } from '../../tests/helpers/long-transcript.js';
 import {
   createCluster,
   flushRedisDb,
@@ -94,13 +94,7 @@ async function seedRunningJob(dataDir: string): Promise<string> {
   try {
     const em = orm.em.fork();
     const { jobId } = await seedCompletedJob(em, 60);
-    await em
-      .getConnection()
-      .execute(`update jobs set status = ?, progress = ? where id = ?`, [
-        JobStatus.TRANSCRIBING,
-        40,
-        jobId,
-      ]);
+    await setJobState(em, jobId, JobStatus.TRANSCRIBING, 40);
     return jobId;
   } finally {
     await orm.close();

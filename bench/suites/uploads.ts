@@ -14,7 +14,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES_DIR } from '../../tests/helpers/harness.js';
 import {
   createCluster,
   flushRedisDb,
@@ -53,7 +52,11 @@ export async function runUploads(opts: UploadOptions): Promise<Row[]> {
   });
   const baseline = startBaseline(path.join(work, 'baseline'));
   try {
-    const input = makeWav(work, opts.bytes);
+    // A WAV of about `bytes` bytes: the mono dialogue fixture looped, as 48 kHz stereo PCM.
+    const input = await makeLongRecording(work, Math.floor(opts.bytes / WAV_BYTES_PER_SECOND), {
+      ext: 'wav',
+      codecArgs: ['-ac', '2', '-ar', '48000', '-c:a', 'pcm_s16le'],
+    });
     const size = fs.statSync(input).size;
     const api = await cluster.startApi();
     const baselinePort = await baseline.port;
@@ -140,33 +143,6 @@ async function scaleCurve(
   return rows;
 }
 
-/** A WAV of about `bytes` bytes: the mono dialogue fixture looped, as 48 kHz stereo PCM. */
-function makeWav(dir: string, bytes: number): string {
-  const out = path.join(dir, 'input.wav');
-  const seconds = Math.floor(bytes / WAV_BYTES_PER_SECOND);
-  const r = spawnSync('ffmpeg', [
-    '-nostdin',
-    '-v',
-    'error',
-    '-stream_loop',
-    '-1',
-    '-i',
-    path.join(FIXTURES_DIR, 'dialogue-mono.ogg'),
-    '-t',
-    String(seconds),
-    '-ac',
-    '2',
-    '-ar',
-    '48000',
-    '-c:a',
-    'pcm_s16le',
-    '-y',
-    out,
-  ]);
-  if (r.status !== 0) throw new Error(`ffmpeg could not make the input: ${r.stderr.toString()}`);
-  return out;
-}
-
 function canDropCaches(): boolean {
   try {
     fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
@@ -225,8 +201,9 @@ async function uploadToApi(port: number, input: string): Promise<void> {
     '-F',
     `0=@${input};filename=long-call.wav`,
   ]);
-  if (!body.includes('"uploadAudio":{"id"'))
+  if (!body.includes('"uploadAudio":{"id"')) {
     throw new Error(`upload failed: ${body.slice(0, 300)}`);
+  }
 }
 
 async function uploadRaw(port: number, input: string): Promise<void> {

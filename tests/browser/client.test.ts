@@ -11,8 +11,10 @@ import path from 'node:path';
 import type { Locator } from 'playwright-core';
 import {
   clientIsBuilt,
+  clock,
   foreignRequests,
   launchBrowser,
+  until,
   type BrowserSession,
 } from '../helpers/browser.js';
 import { FIXTURES_DIR, manifest, startTestApp, type TestApp } from '../helpers/harness.js';
@@ -61,34 +63,6 @@ afterAll(async () => {
   await t?.close();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-/** Polls `fn` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-async function until<T>(what: string, fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** m:ss / h:mm:ss, as the page shows start times. */
-function clock(seconds: number): string {
-  const s = Math.floor(seconds);
-  const h = Math.floor(s / 3600);
-  const mm = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
-}
 
 const jobRow = (name: string): Locator =>
   b.page.locator('kazru-job-list li[data-job-id]').filter({ hasText: name });

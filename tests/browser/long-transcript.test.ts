@@ -11,7 +11,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TRANSCODED_NAME } from '../../src/services/transcription.service.js';
-import { clientIsBuilt, launchBrowser, type BrowserSession } from '../helpers/browser.js';
+import {
+  clientIsBuilt,
+  clock,
+  launchBrowser,
+  until,
+  type BrowserSession,
+} from '../helpers/browser.js';
 import { startTestApp, type TestApp } from '../helpers/harness.js';
 import { loopedUtterances, seedCompletedJob, type SeededJob } from '../helpers/long-transcript.js';
 
@@ -111,38 +117,6 @@ afterAll(async () => {
   await t?.close();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-/** Polls `fn` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** m:ss / h:mm:ss, as the page shows start times. */
-function clock(seconds: number): string {
-  const s = Math.floor(seconds);
-  const h = Math.floor(s / 3600);
-  const mm = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
-}
 
 const scroller = () => b.page.locator('kazru-transcript .scroller');
 const rowsInDom = () => b.page.locator('kazru-transcript li.row').count();

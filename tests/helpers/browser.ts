@@ -125,3 +125,40 @@ export function foreignRequests(requests: string[], origin: string): string[] {
     return url.hostname !== own.hostname || url.port !== own.port;
   });
 }
+
+/**
+ * Polls `fn` every `everyMs` until it returns a truthy value and resolves with it; a throw counts
+ * as "not yet".
+ * @throws Error naming `what` and the last value or error after `timeoutMs`.
+ */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined>,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A start time as the web client shows it: m:ss, or h:mm:ss from one hour (seconds in). */
+export function clock(seconds: number): string {
+  const s = Math.floor(seconds);
+  const h = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}

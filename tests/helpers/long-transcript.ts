@@ -110,3 +110,18 @@ export async function seedCompletedJob(
     words: utterances.reduce((n, u) => n + u.words.length, 0),
   };
 }
+
+/**
+ * Sets a job's status and progress (percent) directly in its row, e.g. to make a seeded job look
+ * like one being transcribed.
+ */
+export async function setJobState(
+  em: EntityManager,
+  jobId: string,
+  status: JobStatus,
+  progress: number,
+): Promise<void> {
+  await em
+    .getConnection()
+    .execute(`update jobs set status = ?, progress = ? where id = ?`, [status, progress, jobId]);
+}

@@ -374,11 +374,16 @@ export function partFiles(dir: string): string[] {
 }
 
 /**
- * Writes a recording of `seconds` seconds made by looping the dialogue fixture (stream copy, so
- * it takes well under a second) and returns its path.
+ * Writes a recording of `seconds` seconds made by looping the dialogue fixture and returns its
+ * path. By default OGG/Opus by stream copy (well under a second for 4 h); `as` re-encodes, e.g.
+ * `{ ext: 'wav', codecArgs: ['-ac', '2', '-ar', '48000', '-c:a', 'pcm_s16le'] }`.
  */
-export async function makeLongRecording(dir: string, seconds: number): Promise<string> {
-  const out = path.join(dir, `long-${seconds}s.ogg`);
+export async function makeLongRecording(
+  dir: string,
+  seconds: number,
+  as: { ext: string; codecArgs: string[] } = { ext: 'ogg', codecArgs: ['-c', 'copy'] },
+): Promise<string> {
+  const out = path.join(dir, `long-${seconds}s.${as.ext}`);
   if (fs.existsSync(out)) return out;
   const child = spawn(
     'ffmpeg',
@@ -392,8 +397,7 @@ export async function makeLongRecording(dir: string, seconds: number): Promise<s
       path.join(FIXTURES_DIR, 'dialogue-mono.ogg'),
       '-t',
       String(seconds),
-      '-c',
-      'copy',
+      ...as.codecArgs,
       '-y',
       out,
     ],

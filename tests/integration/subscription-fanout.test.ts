@@ -13,7 +13,7 @@ import {
   type Subscription,
   type TestApp,
 } from '../helpers/harness.js';
-import { seedCompletedJob } from '../helpers/long-transcript.js';
+import { seedCompletedJob, setJobState } from '../helpers/long-transcript.js';
 import { waitFor } from '../helpers/processes.js';
 import { recordSql, type SqlRecorder } from '../helpers/sql-recorder.js';
 
@@ -29,13 +29,7 @@ beforeAll(async () => {
   t = await startTestApp({ ROLES: 'api' });
   const em = t.app.resources.orm.em.fork();
   ({ jobId } = await seedCompletedJob(em, 60));
-  await em
-    .getConnection()
-    .execute(`update jobs set status = ?, progress = ? where id = ?`, [
-      JobStatus.TRANSCRIBING,
-      40,
-      jobId,
-    ]);
+  await setJobState(em, jobId, JobStatus.TRANSCRIBING, 40);
   events = createJobEvents(TEST_REDIS_URL);
   rec = recordSql(t.app.resources.orm);
 });
@@ -47,10 +41,7 @@ afterAll(async () => {
 });
 
 const setProgress = (progress: number, status = JobStatus.TRANSCRIBING) =>
-  t.app.resources.orm.em
-    .fork()
-    .getConnection()
-    .execute(`update jobs set status = ?, progress = ? where id = ?`, [status, progress, jobId]);
+  setJobState(t.app.resources.orm.em.fork(), jobId, status, progress);
 
 test('one read per event for all subscribers, every event delivered to each, then completion', async () => {
   rec.take();
