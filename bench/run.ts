@@ -36,8 +36,9 @@ const SUITES: Suite[] = [
     run: (quick) =>
       runUploads(
         quick
-          ? { bytes: 200_000_000, runs: 2, scale: [900, 14_400] }
-          : { bytes: 500_000_000, runs: 4, scale: [900, 3600, 14_400] },
+          ? { bytes: 200_000_000, runs: 2, scale: [900, 14_390] }
+          : // 4 h less 10 s: looped to exactly 4 h, the last Opus packet ends past the cap.
+            { bytes: 500_000_000, runs: 4, scale: [900, 3600, 14_390] },
       ),
   },
   {

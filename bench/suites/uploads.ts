@@ -22,6 +22,7 @@ import {
   waitFor,
   type Cluster,
 } from '../../tests/helpers/processes.js';
+import { formatDuration } from '../../src/media/opus-budget.js';
 import { resetPeakRss, rss } from '../lib/probe.js';
 import { fmtMB, summarize, timed, type Row } from '../lib/stats.js';
 
@@ -136,7 +137,7 @@ async function scaleCurve(
     const t = summarize(times);
     rows.push({
       suite: 'upload',
-      measure: `scale: ${seconds >= 3600 ? `${seconds / 3600} h` : `${seconds / 60} min`} OGG (${fmtMB(fs.statSync(file).size)}), upload → queued`,
+      measure: `scale: ${formatDuration(seconds)} OGG (${fmtMB(fs.statSync(file).size)}), upload → queued`,
       value: `${t.p50.toFixed(0)} ms (${t.min.toFixed(0)}–${t.max.toFixed(0)}); api peak RSS +${fmtMB(peak)}`,
     });
   }

@@ -80,11 +80,17 @@ const MESSAGES: Record<MediaRejectReason, string> = {
 /** The `MEDIA_TOO_LONG` refusal, naming the length when it is known. */
 export function tooLongError(maxSeconds: number, durationSeconds?: number): BadInputError {
   const limit = formatDuration(maxSeconds);
+  const split = 'Split it into shorter parts and upload them one by one.';
+  if (durationSeconds === undefined) {
+    return reject('MEDIA_TOO_LONG', `The recording is longer than the ${limit} limit. ${split}`);
+  }
+  const length = formatDuration(durationSeconds);
+  // Rounded to the second, a recording just over the limit would read "4 h long; the limit is 4 h".
   return reject(
     'MEDIA_TOO_LONG',
-    durationSeconds !== undefined
-      ? `The recording is ${formatDuration(durationSeconds)} long; the limit is ${limit}. Split it into shorter parts and upload them one by one.`
-      : `The recording is longer than the ${limit} limit. Split it into shorter parts and upload them one by one.`,
+    length === limit
+      ? `The recording is ${(durationSeconds - maxSeconds).toFixed(1)} s longer than the ${limit} limit. Trim the end, or split it into shorter parts and upload them one by one.`
+      : `The recording is ${length} long; the limit is ${limit}. ${split}`,
   );
 }
 
