@@ -5,7 +5,7 @@
  *
  *   npm run bench                 # everything (15 min, 1 h and 4 h inputs)
  *   npm run bench -- --quick      # a ~2-minute subset (smaller inputs, fewer runs)
- *   npm run bench -- --only=reads # one suite (reads)
+ *   npm run bench -- --only=reads # one suite: reads, uploads, subscriptions or workers
  *
  * Exit code 1 when a target is missed, so a regression is visible in a script.
  */
@@ -17,6 +17,7 @@ import { renderTable, type Row } from './lib/stats.js';
 import { runTranscriptReads } from './suites/transcript-read.js';
 import { runSubscriptions } from './suites/subscriptions.js';
 import { runUploads } from './suites/uploads.js';
+import { runWorkerMemory } from './suites/worker-memory.js';
 
 interface Suite {
   name: string;
@@ -45,6 +46,11 @@ const SUITES: Suite[] = [
     name: 'subscriptions',
     run: (quick) =>
       runSubscriptions(quick ? { subscribers: 300, events: 3 } : { subscribers: 1000, events: 7 }),
+  },
+  {
+    name: 'workers',
+    // The whole pipeline on a fresh worker: 1 h (quick) or 1 h and 4 h.
+    run: (quick) => runWorkerMemory({ seconds: quick ? 3600 : 14_400 }),
   },
 ];
 
