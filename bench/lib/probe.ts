@@ -34,9 +34,25 @@ export async function eventLoopMaxMs(baseUrl: string): Promise<number> {
   return Number(m[1]) * 1000;
 }
 
-/** The highest VmRSS a {@link sampleRss} sampler saw, in bytes, with its label at that moment. */
+/**
+ * Resident memory of `pid` split by kind, bytes (`/proc/<pid>/status`): `anon` (RssAnon: heap,
+ * stacks, buffers — what the program allocates) and `file` (RssFile: mapped executable and
+ * libraries, which varies with the page cache, e.g. after caches were dropped).
+ */
+export function rssParts(pid: number): { anon: number; file: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+  return { anon: kb('RssAnon') * 1024, file: (kb('RssFile') + kb('RssShmem')) * 1024 };
+}
+
+/**
+ * The highest VmRSS a {@link sampleRss} sampler saw, in bytes, with its parts ({@link rssParts})
+ * and its label at that moment.
+ */
 export interface RssSample {
   current: number;
+  anon: number;
+  file: number;
   label: string;
 }
 
@@ -52,11 +68,11 @@ export interface RssSampler {
  * a process that is gone are skipped. VmHWM ({@link rss} `peak`) is the exact peak; this says when.
  */
 export function sampleRss(pid: number, everyMs: number, label: () => string): RssSampler {
-  const max: RssSample = { current: 0, label: '' };
+  const max: RssSample = { current: 0, anon: 0, file: 0, label: '' };
   const take = () => {
     try {
       const { current } = rss(pid);
-      if (current > max.current) Object.assign(max, { current, label: label() });
+      if (current > max.current) Object.assign(max, { current, ...rssParts(pid), label: label() });
     } catch {
       // the process exited
     }
