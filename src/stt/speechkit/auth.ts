@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { importPKCS8, SignJWT } from 'jose';
 import type { Config, SpeechKitAuth } from '../../config/config.js';
 import { JobError } from '../../errors.js';
-import type { AuthorizationSource, HttpClient, SpeechKitLogger } from './http.js';
+import type { AuthorizationSource, HttpClient, SpeechKitLogger } from '../http/client.js';
 
 /** Message of the STT_AUTH_FAILED error thrown by every call when no credentials are configured. */
 export const CREDENTIALS_NOT_CONFIGURED =

@@ -28,7 +28,7 @@ export {
   type SpeechKitLogger,
   type SpeechKitObserver,
   type StreamingBody,
-} from './http.js';
+} from '../http/client.js';
 export {
   CREDENTIALS_NOT_CONFIGURED,
   stripPemPreamble,

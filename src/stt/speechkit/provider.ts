@@ -20,7 +20,7 @@ import {
   type RetryOptions,
   type SpeechKitObserver,
   type SpeechKitLogger,
-} from './http.js';
+} from '../http/client.js';
 import type { SpeechKitRequestKind } from './quotas.js';
 import { buildRecognizeFileOptions, recognizeFileBody } from './request.js';
 import { describeRpcCode, parseRecognitionChunks } from './result-stream.js';

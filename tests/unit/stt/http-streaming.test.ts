@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JobError } from '../../../src/errors.js';
-import { createHttpClient } from '../../../src/stt/speechkit/http.js';
+import { createHttpClient } from '../../../src/stt/http/client.js';
 import {
   buildRecognizeFileOptions,
   recognizeFileBody,

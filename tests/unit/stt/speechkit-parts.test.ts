@@ -8,7 +8,7 @@ import {
   backoffDelayMs,
   parseRetryAfter,
   MAX_RETRY_AFTER_MS,
-} from '../../../src/stt/speechkit/http.js';
+} from '../../../src/stt/http/client.js';
 import {
   base64Length,
   buildRecognizeFileOptions,

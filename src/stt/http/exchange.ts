@@ -23,8 +23,8 @@ import {
   parseRpcStatus,
   SpeechKitHttpError,
   SpeechKitTransportError,
-} from './http-errors.js';
-import type { BodyReader, HttpRequest, HttpResult, SpeechKitObserver } from './http.js';
+} from './errors.js';
+import type { BodyReader, HttpRequest, HttpResult, SpeechKitObserver } from './client.js';
 
 /** What an attempt needs from its client. `requestTimeoutMs` is per attempt, milliseconds. */
 export interface AttemptContext {

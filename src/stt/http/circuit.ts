@@ -14,7 +14,7 @@ import {
   handleWhen,
 } from 'cockatiel';
 import { JobError } from '../../errors.js';
-import { isRetryable } from './http-errors.js';
+import { isRetryable } from './errors.js';
 
 /** Circuit breaker tuning: failures in a row that open it, and ms until a trial request. */
 export interface BreakerOptions {

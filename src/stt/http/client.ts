@@ -28,7 +28,7 @@ import { randomUUID } from 'node:crypto';
 import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
 import type { JobErrorCode } from '../../errors.js';
 import type { RequestLimiter } from '../request-limiter.js';
-import { sendAttempt, type AttemptContext } from './http-exchange.js';
+import { sendAttempt, type AttemptContext } from './exchange.js';
 import { createCircuit, DEFAULT_BREAKER, type BreakerOptions, type Circuit } from './circuit.js';
 import {
   describeFailure,
@@ -37,7 +37,7 @@ import {
   MAX_RETRY_AFTER_MS,
   SpeechKitHttpError,
   toJobError,
-} from './http-errors.js';
+} from './errors.js';
 
 export { DEFAULT_BREAKER, SttCircuitOpenError, type BreakerOptions } from './circuit.js';
 
@@ -49,7 +49,7 @@ export {
   SpeechKitHttpError,
   SpeechKitTransportError,
   type RpcStatus,
-} from './http-errors.js';
+} from './errors.js';
 
 /** Minimal structured logger (pino compatible): `logger.warn({ ...fields }, 'message')`. */
 export interface SpeechKitLogger {
