@@ -188,25 +188,28 @@ export async function probeMedia(
       )
     : undefined;
   early?.catch(() => undefined); // judged below, after pass 2
+  // Every refusal from here until pass 3 is awaited stops pass 3 and waits for its ffmpeg to exit,
+  // so the caller may delete the job directory the moment this rejects.
   let readEnd: number;
+  let durationSeconds: number;
   try {
     readEnd = await packets;
     // More than the cap: refused however long the rest is (it was not read).
     if (max !== undefined && readEnd > max) throw tooLongError(max);
+    // The header promised more audio than the file holds (MP3 with a VBR header, FLAC, MP4, WebM).
+    if (trustedDuration !== undefined) {
+      const tolerance = Math.max(1, trustedDuration * 0.02);
+      if (readEnd < trustedDuration - tolerance) throw reject('MEDIA_CORRUPT');
+    }
+    // A header may also understate the length (duration bombs): what was read wins.
+    durationSeconds = Math.max(trustedDuration ?? 0, readEnd);
+    if (trustedDuration !== undefined && !(durationSeconds >= MIN_DURATION_SECONDS)) {
+      throw reject('MEDIA_ZERO_DURATION');
+    }
   } catch (err) {
     stopEarly.abort(err);
     await early?.catch(() => undefined);
     throw err;
-  }
-  // The header promised more audio than the file holds (MP3 with a VBR header, FLAC, MP4, WebM).
-  if (trustedDuration !== undefined) {
-    const tolerance = Math.max(1, trustedDuration * 0.02);
-    if (readEnd < trustedDuration - tolerance) throw reject('MEDIA_CORRUPT');
-  }
-  // A header may also understate the length (duration bombs): what was read wins.
-  let durationSeconds = Math.max(trustedDuration ?? 0, readEnd);
-  if (trustedDuration !== undefined && !(durationSeconds >= MIN_DURATION_SECONDS)) {
-    throw reject('MEDIA_ZERO_DURATION');
   }
 
   // 3. Decode, measuring decoded samples (asetpts=N/SR/TB), not timestamps. Compressed data that
