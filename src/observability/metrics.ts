@@ -9,7 +9,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { QuotaWaitEvent } from '../stt/request-limiter.js';
-import type { SpeechKitObserver } from '../stt/speechkit/index.js';
+import type { HttpObserver } from '../stt/http/index.js';
 
 /** Latency buckets in seconds, from 5 ms (a cached query) to 2 min (a long upload). */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -45,8 +45,8 @@ export interface Metrics {
   speechkitRetries: Counter<'request' | 'outcome'>;
   /** Seconds of audio submitted to SpeechKit (what it bills), by channel count. */
   audioSecondsBilled: Counter<'channels'>;
-  /** Hooks to pass to the SpeechKit client ({@link SpeechKitObserver}). */
-  speechkitObserver: SpeechKitObserver;
+  /** Hooks to pass to the SpeechKit client ({@link HttpObserver}). */
+  speechkitObserver: HttpObserver;
   /** Seconds a request waited for an engine quota permit, by engine and request kind. */
   quotaWaitSeconds: Histogram<'engine' | 'kind'>;
   /** Hook to pass to a request limiter (`onWait`): observes {@link quotaWaitSeconds}. */
@@ -166,7 +166,7 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
       attempt: ({ what, outcome, durationMs }) =>
         speechkitRequestSeconds.observe({ request: what, outcome }, durationMs / 1000),
       retry: ({ what, outcome }) => speechkitRetries.inc({ request: what, outcome }),
-      circuit: (state) =>
+      circuit: ({ state }) =>
         speechkitCircuit.set(state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0),
     },
   };

@@ -15,7 +15,7 @@ import { channelsCarrySameSignal, transcodeToOpus } from '../media/index.js';
 import { chooseOpusBitrate, SPEECHKIT_MAX_AUDIO_SECONDS } from '../media/opus-budget.js';
 import type { Storage } from '../storage/storage.js';
 import type { Metrics } from '../observability/metrics.js';
-import { SttCircuitOpenError } from '../stt/speechkit/index.js';
+import { SttCircuitOpenError } from '../stt/http/index.js';
 import type { SttProvider } from '../stt/types.js';
 import { ProgressReporter, PROGRESS } from './progress.js';
 import { persistTranscript } from './transcript-store.js';

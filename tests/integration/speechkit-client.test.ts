@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config, SpeechKitAuth } from '../../src/config/config.js';
 import { JobError } from '../../src/errors.js';
+import { SttCircuitOpenError } from '../../src/stt/http/index.js';
 import {
   createSpeechKitLimiter,
   createSpeechKitProvider,
-  SttCircuitOpenError,
   type SpeechKitProviderOptions,
 } from '../../src/stt/speechkit/index.js';
 import type { RecognitionRequest, SttProvider } from '../../src/stt/types.js';
@@ -645,7 +645,7 @@ describe('SpeechKit client against the v3 double: circuit breaker', () => {
     const p = provider(d, {
       retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
       breaker: BREAKER,
-      observer: { circuit: (s) => states.push(s) },
+      observer: { circuit: ({ state }) => states.push(state) },
     });
     // Three requests in a row fail after their retries (2 attempts each).
     d.faults.push({ on: 'submit', status: 503, times: 6 });
@@ -685,7 +685,7 @@ describe('SpeechKit client against the v3 double: circuit breaker', () => {
     const p = provider(d, {
       retry: { maxAttempts: 1 },
       breaker: BREAKER,
-      observer: { circuit: (s) => states.push(s) },
+      observer: { circuit: ({ state }) => states.push(state) },
     });
     d.faults.push({ on: 'submit', status: 504, times: 4 });
     for (let i = 0; i < 3; i++) await rejection(p.submit(monoRequest()));

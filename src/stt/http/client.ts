@@ -1,58 +1,61 @@
 /**
- * Retrying HTTP transport for SpeechKit v3 REST calls (recognizeFileAsync, operations,
- * getRecognition, deleteRecognition) and the IAM token exchange.
+ * The retrying HTTP transport every engine adapter shares (SpeechKit's v3 REST calls and IAM
+ * token exchange, an OpenAI-compatible server's `POST /audio/transcriptions`). It knows no
+ * engine: each client is made for one ({@link HttpClientOptions.engine}), and the engine says
+ * how its error bodies read, which statuses are worth retrying and what to tell the operator when
+ * its credentials are refused.
  *
- * Retry rules follow "SpeechKit v3 REST: Error model" (google.rpc.Status table):
- * 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE and 504 DEADLINE_EXCEEDED are retried, as are network
- * errors (connection refused/reset) and per-request timeouts. 400/401/403/404 are never retried,
- * except for one token refresh on 401 when the credentials can be refreshed (service-account IAM
- * tokens). The retry policy is a cockatiel {@link retry} with a {@link DelegateBackoff} that does
- * exponential backoff with full jitter and honours `Retry-After`.
+ * Retries: statuses in {@link HttpClientOptions.retryableStatuses} (default
+ * {@link DEFAULT_RETRYABLE_STATUSES}: 429, 500, 502, 503, 504), network errors (connection
+ * refused/reset) and per-attempt timeouts are retried; other statuses never are, except for one
+ * credentials refresh on 401 when the request's {@link AuthorizationSource} is refreshable. The
+ * retry policy is a cockatiel {@link retry} with a {@link DelegateBackoff} that does exponential
+ * backoff with full jitter and honours `Retry-After`, within {@link RetryOptions.maxAttempts}.
+ * A 413 is never retried: it surfaces as {@link PayloadTooLargeError} so an adapter can split
+ * what it sent.
  *
- * Around the retries sits one cockatiel circuit breaker per client (so per process): after
- * `breaker.consecutiveFailures` logical requests in a row fail with an outage (429/5xx/network/
- * timeout after all their retries), that last failure and every request after it fail with
- * {@link SttCircuitOpenError} — at once, nothing sent — until `breaker.halfOpenAfterMs` has passed;
- * then one trial request decides whether to close it again. The worker re-queues a job that
- * meets an open circuit instead of failing it.
+ * Around the retries sits one cockatiel circuit breaker per client (so per engine and process):
+ * after `breaker.consecutiveFailures` logical requests in a row fail with an outage (a retryable
+ * status, network error or timeout after all their retries), that last failure and every request
+ * after it fail with {@link SttCircuitOpenError} — at once, nothing sent — until
+ * `breaker.halfOpenAfterMs` has passed; then one trial request decides whether to close it again.
+ * The worker re-queues a job that meets an open circuit instead of failing it.
  *
- * Bodies: a request body is JSON text or a {@link StreamingBody} (the inline audio of
- * recognizeFileAsync, up to 60 MB), opened anew for every attempt and sent with its exact
- * Content-Length, so the audio, its base64 and the JSON are never held whole. A 2xx answer can be
- * read as text ({@link HttpClient.send}) or as it arrives ({@link HttpClient.read}).
+ * Bodies: a request body is JSON text or a {@link StreamingBody} (SpeechKit's inline audio, up to
+ * 60 MB; a multipart upload from {@link multipartBody}), opened anew for every attempt and sent
+ * with its exact Content-Length, so a file is never held whole. A 2xx answer can be read as text
+ * ({@link HttpClient.send}) or as it arrives ({@link HttpClient.read}).
  *
  * Quotas: a request with a `limit` kind waits, before each attempt (retries included, since each
- * is a request SpeechKit counts), for a permit of the client's {@link RequestLimiter}.
+ * is a request the engine counts), for a permit of the client's {@link RequestLimiter}.
  */
 import { randomUUID } from 'node:crypto';
 import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
 import type { JobErrorCode } from '../../errors.js';
 import type { RequestLimiter } from '../request-limiter.js';
-import { sendAttempt, type AttemptContext } from './exchange.js';
-import { createCircuit, DEFAULT_BREAKER, type BreakerOptions, type Circuit } from './circuit.js';
 import {
+  createCircuit,
+  DEFAULT_BREAKER,
+  type BreakerOptions,
+  type Circuit,
+  type CircuitStateName,
+} from './circuit.js';
+import {
+  DEFAULT_RETRYABLE_STATUSES,
   describeFailure,
   failureOutcome,
+  HttpStatusError,
   isRetryable,
   MAX_RETRY_AFTER_MS,
-  SpeechKitHttpError,
   toJobError,
+  type ErrorBodyDescription,
+  type ErrorPolicy,
+  type HttpEngine,
 } from './errors.js';
-
-export { DEFAULT_BREAKER, SttCircuitOpenError, type BreakerOptions } from './circuit.js';
-
-export {
-  MAX_RETRY_AFTER_MS,
-  parseRetryAfter,
-  parseRpcStatus,
-  RETRYABLE_STATUSES,
-  SpeechKitHttpError,
-  SpeechKitTransportError,
-  type RpcStatus,
-} from './errors.js';
+import { sendAttempt, type AttemptContext } from './exchange.js';
 
 /** Minimal structured logger (pino compatible): `logger.warn({ ...fields }, 'message')`. */
-export interface SpeechKitLogger {
+export interface HttpLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
@@ -80,7 +83,7 @@ export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
 /** Default per-attempt timeout in milliseconds (covers sending up to 60 MB and reading the answer). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
-/** Produces the `Authorization` header value (`Api-Key …` or `Bearer …`). */
+/** Produces the `Authorization` header value (`Api-Key …`, `Bearer …`). */
 export interface AuthorizationSource {
   /** True when {@link authorization} with `forceRefresh` can yield a new credential. */
   readonly refreshable: boolean;
@@ -91,15 +94,15 @@ export interface AuthorizationSource {
   authorization(opts?: { forceRefresh?: boolean; signal?: AbortSignal }): Promise<string>;
 }
 
-/** One logical request. `what` names it in logs and error messages (e.g. "recognizeFileAsync"). */
+/** One logical request. `what` names it in logs, metrics and error messages (e.g. "recognizeFileAsync"). */
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'DELETE';
   url: string;
   what: string;
   headers?: Record<string, string>;
   /**
-   * Request body, sent with `Content-Type: application/json`: serialised JSON text, or a
-   * {@link StreamingBody} opened once per attempt.
+   * Request body: serialised JSON text (sent as `Content-Type: application/json`), or a
+   * {@link StreamingBody} opened once per attempt and sent with its own `contentType`.
    */
   body?: string | StreamingBody;
   /**
@@ -119,14 +122,17 @@ export interface HttpRequest {
 }
 
 /**
- * A request body produced in pieces, for bodies too big to hold whole (the inline audio of
- * recognizeFileAsync). `open()` is called once per attempt and returns a fresh stream of exactly
- * `bytes` bytes, sent as `Content-Length` (not chunked); the stream is closed (`return()`) when the
- * attempt ends, sent in full or not.
+ * A request body produced in pieces, for bodies too big to hold whole (SpeechKit's inline audio,
+ * a multipart upload). `open()` is called once per attempt and returns a fresh stream of exactly
+ * `bytes` bytes, sent as `Content-Length` (not chunked) with `Content-Type: contentType`; the
+ * stream is closed (`return()`) when the attempt ends, sent in full or not. A stream that yields
+ * more or fewer bytes than `bytes` fails the attempt (the connection is dropped, never reused).
  */
 export interface StreamingBody {
   /** Size of the whole body in bytes. */
   readonly bytes: number;
+  /** The `Content-Type` header, e.g. `application/json`, `multipart/form-data; boundary=…`. */
+  readonly contentType: string;
   open(): AsyncGenerator<Uint8Array, void, undefined>;
 }
 
@@ -156,11 +162,15 @@ export interface HttpResult<T> {
 
 /** Sends {@link HttpRequest}s with retries; every failure surfaces as a `JobError`. */
 export interface HttpClient {
+  /** The engine this client talks to. */
+  readonly engine: HttpEngine;
   /**
    * Sends a request and reads a 2xx body as text.
    * @throws JobError STT_BAD_REQUEST (400, other 4xx), STT_AUTH_FAILED (401/403),
-   *   STT_UNAVAILABLE (retryable=true: 429/503/504/network/timeout after all attempts, or other 5xx),
-   *   or `notFoundCode` (404). When the caller's signal aborts, rejects with the abort reason.
+   *   STT_UNAVAILABLE (retryable=true: a retryable status, network error or timeout after all
+   *   attempts, or another 5xx), `notFoundCode` (404); {@link PayloadTooLargeError} (413, a
+   *   STT_BAD_REQUEST); {@link SttCircuitOpenError} (STT_UNAVAILABLE) while the engine counts as
+   *   down. When the caller's signal aborts, rejects with the abort reason.
    */
   send(request: HttpRequest): Promise<HttpResponse>;
   /**
@@ -172,25 +182,45 @@ export interface HttpClient {
 }
 
 /**
- * Hooks for metrics: called for every HTTP attempt and every retry. `outcome` is the HTTP
- * status as a string ("200", "429", …), "timeout" or "network"; durations are milliseconds.
+ * Hooks for metrics: called for every HTTP attempt, every retry and every circuit change, each
+ * with the client's `engine` id. `outcome` is the HTTP status as a string ("200", "429", …),
+ * "timeout" or "network"; `what` is {@link HttpRequest.what}; durations are milliseconds.
  */
-export interface SpeechKitObserver {
-  attempt?(event: { what: string; outcome: string; durationMs: number }): void;
-  retry?(event: { what: string; outcome: string }): void;
-  /** The circuit breaker changed state. */
-  circuit?(state: 'closed' | 'open' | 'half-open'): void;
+export interface HttpObserver {
+  attempt?(event: { engine: string; what: string; outcome: string; durationMs: number }): void;
+  retry?(event: { engine: string; what: string; outcome: string }): void;
+  /** The engine's circuit breaker changed state. */
+  circuit?(event: { engine: string; state: CircuitStateName }): void;
 }
 
 /** Options of {@link createHttpClient}. `requestTimeoutMs` is per attempt, in milliseconds. */
 export interface HttpClientOptions {
+  /** The engine, e.g. `{ id: 'speechkit', name: 'SpeechKit' }` (log fields, events, messages). */
+  engine: HttpEngine;
   retry?: Partial<RetryOptions>;
   requestTimeoutMs?: number;
-  logger?: SpeechKitLogger;
-  observer?: SpeechKitObserver;
+  logger?: HttpLogger;
+  observer?: HttpObserver;
   breaker?: Partial<BreakerOptions>;
   /** Quota permits for requests with a `limit` kind (see {@link HttpRequest.limit}). */
   limiter?: RequestLimiter<string>;
+  /**
+   * HTTP statuses retried with backoff and counted as outages by the breaker (default
+   * {@link DEFAULT_RETRYABLE_STATUSES}: 429, 500, 502, 503, 504). 413 is never retried whatever
+   * this says.
+   */
+  retryableStatuses?: Iterable<number>;
+  /**
+   * Reads the engine's error body (e.g. SpeechKit's `google.rpc.Status`, OpenAI's
+   * `{ error: { message, type, code } }`) into a message and code for error messages; returns
+   * undefined when the body is not in that format. Without it, messages quote the body's text.
+   */
+  describeErrorBody?: (body: string) => ErrorBodyDescription | undefined;
+  /**
+   * Appended to the message of a final 401/403, e.g. "Check OPENAI_API_KEY." Say where the
+   * credentials are configured; never include them.
+   */
+  authFailureHint?: string;
 }
 
 /**
@@ -215,35 +245,51 @@ export function backoffDelayMs(
 /** Settings shared by every request of one client. */
 interface ClientSettings extends Omit<AttemptContext, 'clientRequestId'> {
   retry: RetryOptions;
-  logger?: SpeechKitLogger;
+  logger?: HttpLogger;
   circuit: Circuit;
+  policy: ErrorPolicy;
+  isRetryable: (err: unknown) => boolean;
 }
 
 /**
- * Creates the retrying transport.
+ * Creates the retrying transport for one engine.
  * Each attempt gets its own `AbortSignal.timeout(requestTimeoutMs)` combined with the caller's
- * signal; every request carries one `x-client-request-id` UUID shared by its attempts
- * ("SpeechKit v3 REST: Error model", support headers).
+ * signal; every request carries one `x-client-request-id` UUID shared by its attempts.
  */
-export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const { engine, logger, observer } = options;
   const breaker: BreakerOptions = { ...DEFAULT_BREAKER, ...stripUndefined(options.breaker ?? {}) };
-  const { logger, observer } = options;
-  const circuit = createCircuit(breaker, (state) => {
-    observer?.circuit?.(state);
-    const fields = { circuit: state, halfOpenAfterMs: breaker.halfOpenAfterMs };
+  const retryableStatuses: ReadonlySet<number> = new Set(
+    [...(options.retryableStatuses ?? DEFAULT_RETRYABLE_STATUSES)].filter((s) => s !== 413),
+  );
+  const retryable = (err: unknown) => isRetryable(err, retryableStatuses);
+  const circuit = createCircuit(engine, breaker, retryable, (state) => {
+    observer?.circuit?.({ engine: engine.id, state });
+    const fields = { engine: engine.id, circuit: state, halfOpenAfterMs: breaker.halfOpenAfterMs };
     if (state === 'open') {
-      logger?.warn(fields, 'SpeechKit keeps failing: pausing calls (circuit open)');
-    } else logger?.info(fields, `SpeechKit circuit ${state}`);
+      logger?.warn(fields, `${engine.name} keeps failing: pausing calls (circuit open)`);
+    } else logger?.info(fields, `${engine.name} circuit ${state}`);
   });
+  const describeErrorBody = options.describeErrorBody ?? (() => undefined);
   const settings: ClientSettings = {
+    engine,
     retry: { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}) },
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     logger,
     observer,
     limiter: options.limiter,
+    describeErrorBody,
     circuit,
+    policy: {
+      engine,
+      retryableStatuses,
+      describeErrorBody,
+      authFailureHint: options.authFailureHint,
+    },
+    isRetryable: retryable,
   };
   return {
+    engine,
     async send(req) {
       const { value, ...rest } = await execute<string>(settings, req, undefined);
       return { ...rest, text: value };
@@ -272,7 +318,7 @@ async function execute<T>(
       return await sendAttempt(ctx, req, reader, authorization, attempts);
     } catch (err) {
       if (
-        !(err instanceof SpeechKitHttpError && err.status === 401) ||
+        !(err instanceof HttpStatusError && err.status === 401) ||
         !req.auth?.refreshable ||
         refreshed
       ) {
@@ -280,8 +326,8 @@ async function execute<T>(
       }
       refreshed = true;
       s.logger?.info(
-        { what: req.what, requestId: err.requestId },
-        'SpeechKit answered 401; refreshing the IAM token once and retrying',
+        { engine: s.engine.id, what: req.what, requestId: err.requestId },
+        `${s.engine.name} answered 401; refreshing the token once and retrying`,
       );
       const fresh = await req.auth.authorization({ forceRefresh: true, signal: callerSignal });
       return await sendAttempt(ctx, req, reader, fresh, attempts);
@@ -293,7 +339,16 @@ async function execute<T>(
     return await s.circuit.execute(() => policy.execute(attempt, callerSignal), callerSignal);
   } catch (err) {
     if (callerSignal?.aborted) throw callerSignal.reason ?? err;
-    throw s.circuit.openError(req.what, err) ?? toJobError(err, req, attempts);
+    const bodyBytes =
+      typeof req.body === 'object'
+        ? req.body.bytes
+        : typeof req.body === 'string'
+          ? Buffer.byteLength(req.body)
+          : undefined;
+    throw (
+      s.circuit.openError(req.what, err) ??
+      toJobError(err, { ...req, bodyBytes }, attempts, s.policy)
+    );
   }
 }
 
@@ -306,31 +361,31 @@ function retryPolicy(
 ) {
   const callerSignal = req.signal;
   const policy = retry(
-    handleWhen((err) => !callerSignal?.aborted && isRetryable(err)),
+    handleWhen((err) => !callerSignal?.aborted && s.isRetryable(err)),
     {
       maxAttempts: Math.max(0, Math.floor(retryOptions.maxAttempts) - 1),
       backoff: new DelegateBackoff((ctx) => {
         const failure = 'error' in ctx.result ? ctx.result.error : undefined;
-        const retryAfterMs =
-          failure instanceof SpeechKitHttpError ? failure.retryAfterMs : undefined;
+        const retryAfterMs = failure instanceof HttpStatusError ? failure.retryAfterMs : undefined;
         return backoffDelayMs(ctx.attempt, retryOptions, retryAfterMs);
       }),
     },
   );
   policy.onRetry((e) => {
     const err = 'error' in e ? e.error : undefined;
-    s.observer?.retry?.({ what: req.what, outcome: failureOutcome(err) });
+    s.observer?.retry?.({ engine: s.engine.id, what: req.what, outcome: failureOutcome(err) });
     s.logger?.warn(
       {
+        engine: s.engine.id,
         what: req.what,
         attempt: e.attempt,
         delayMs: e.delay,
-        status: err instanceof SpeechKitHttpError ? err.status : undefined,
-        requestId: err instanceof SpeechKitHttpError ? err.requestId : undefined,
+        status: err instanceof HttpStatusError ? err.status : undefined,
+        requestId: err instanceof HttpStatusError ? err.requestId : undefined,
         error: describeFailure(err),
         clientRequestId,
       },
-      'SpeechKit request failed; retrying',
+      `${s.engine.name} request failed; retrying`,
     );
   });
   return policy;

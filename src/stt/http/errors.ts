@@ -1,53 +1,106 @@
 /**
- * Failures of SpeechKit HTTP calls and how they map to job errors, per "SpeechKit v3 REST: Error
- * model" (google.rpc.Status bodies; 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE and 504
- * DEADLINE_EXCEEDED are worth retrying, as are answers that never came; 400/401/403/404 are not).
- * Used by the retrying transport in `http.ts`.
+ * Failures of an engine's HTTP calls and how they map to job errors, for every engine that
+ * uses the shared transport (`client.ts`). Nothing here knows an engine: the engine's name
+ * (in messages), which statuses are worth retrying, how its error bodies read and what to tell
+ * the operator on a credentials failure come from the client's options ({@link ErrorPolicy}).
+ *
+ * Outcomes of a request that did not succeed:
+ * - retryable statuses (default {@link DEFAULT_RETRYABLE_STATUSES}) and answers that never came
+ *   (network errors, resets, per-attempt timeouts) are retried and, at the end, are outages:
+ *   STT_UNAVAILABLE (retryable), counted by the circuit breaker;
+ * - 400 → STT_BAD_REQUEST, 401/403 → STT_AUTH_FAILED, 404 → STT_BAD_REQUEST (or the request's
+ *   `notFoundCode`); other 5xx → STT_UNAVAILABLE (retryable) without retries;
+ * - 413 → {@link PayloadTooLargeError} (STT_BAD_REQUEST, with `status` 413): not retried, not an
+ *   outage, so an engine can split what it sent and send the parts;
+ * - any other status → STT_BAD_REQUEST.
  */
 import { JobError, type JobErrorCode } from '../../errors.js';
 
 /** Upper bound in milliseconds for a server-sent `Retry-After` (longer values are clamped). */
 export const MAX_RETRY_AFTER_MS = 120_000;
 
-/** HTTP statuses retried with backoff ("SpeechKit v3 REST: Error model": 429, 503, 504). */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
+/**
+ * HTTP statuses retried with backoff unless the client says otherwise
+ * ({@link HttpClientOptions.retryableStatuses}): 429 (rate limited), 500 and 502 (an overloaded
+ * or restarting inference server often answers these), 503, 504.
+ */
+export const DEFAULT_RETRYABLE_STATUSES: ReadonlySet<number> = Object.freeze(
+  new Set([429, 500, 502, 503, 504]),
+);
 
-/** `google.rpc.Status` as sent in SpeechKit error bodies: `{ code, message, details[] }`. */
-export interface RpcStatus {
-  code?: number;
-  message?: string;
-  details?: unknown[];
+/**
+ * The engine a client talks to. `id` is its stable, lower-case id (`speechkit`, `openai`): the
+ * `engine` of log fields, observer events and metric labels. `name` is how messages call it
+ * ("SpeechKit answered 503 …", "SpeechKit recognizeFileAsync failed …").
+ */
+export interface HttpEngine {
+  readonly id: string;
+  readonly name: string;
 }
 
-/** A non-2xx HTTP answer from SpeechKit or IAM (internal to this module family). */
-export class SpeechKitHttpError extends Error {
+/**
+ * What an engine's error body says, as read by its {@link ErrorPolicy.describeErrorBody}:
+ * a human message and the engine's own code (a `google.rpc.Status` number, an OpenAI `code`
+ * or `type` string). Both optional.
+ */
+export interface ErrorBodyDescription {
+  message?: string;
+  code?: string | number;
+}
+
+/** A non-2xx HTTP answer (internal to the transport; callers see {@link JobError}s). */
+export class HttpStatusError extends Error {
   constructor(
+    /** The HTTP status, e.g. 503. */
     readonly status: number,
+    /** The response body as text (may be empty). */
     readonly body: string,
-    /** Parsed `google.rpc.Status` body when the body is one. */
-    readonly rpcStatus: RpcStatus | undefined,
+    /** The body as the engine's {@link ErrorPolicy.describeErrorBody} read it, when it could. */
+    readonly detail: ErrorBodyDescription | undefined,
     /** `Retry-After` converted to milliseconds, when present and valid. */
     readonly retryAfterMs: number | undefined,
-    /** SpeechKit's `x-request-id` response header, for support requests. */
+    /** The engine's request id response header (`x-request-id`), for support requests. */
     readonly requestId: string | undefined,
   ) {
     super(
       `HTTP ${status}` +
-        (rpcStatus?.message ? `: ${rpcStatus.message}` : body ? `: ${body.slice(0, 200)}` : ''),
+        (detail?.message ? `: ${detail.message}` : body ? `: ${body.slice(0, 200)}` : ''),
     );
-    this.name = 'SpeechKitHttpError';
+    this.name = 'HttpStatusError';
   }
 }
 
 /** A request that got no HTTP answer: network error, connection reset, or per-attempt timeout. */
-export class SpeechKitTransportError extends Error {
+export class TransportError extends Error {
   constructor(
     message: string,
+    /** True when the attempt's timeout ran out (else the connection failed or broke off). */
     readonly timedOut: boolean,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'SpeechKitTransportError';
+    this.name = 'TransportError';
+  }
+}
+
+/**
+ * The engine refused the request body as too large (HTTP 413). A {@link JobError}
+ * (`STT_BAD_REQUEST`, not retryable) so that a caller that does not handle it still fails the
+ * job sensibly; an engine that can split its audio catches it (`instanceof`) and sends the
+ * parts. Never retried and never counted as an outage by the circuit breaker. Its `cause` is the
+ * {@link HttpStatusError}.
+ */
+export class PayloadTooLargeError extends JobError {
+  /** Always 413. */
+  readonly status = 413;
+  constructor(
+    message: string,
+    /** Size of the refused request body in bytes, when it had a known size. */
+    readonly bodyBytes: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super('STT_BAD_REQUEST', message, false, options);
+    this.name = 'PayloadTooLargeError';
   }
 }
 
@@ -68,37 +121,28 @@ export function parseRetryAfter(
   return Math.max(0, at - nowMs);
 }
 
-/** Parses a `google.rpc.Status` JSON body; undefined when the body is not one. */
-export function parseRpcStatus(body: string): RpcStatus | undefined {
-  try {
-    const v: unknown = JSON.parse(body);
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      // grpc-gateway sometimes wraps it: {"error": {...}}
-      const s = (o.error && typeof o.error === 'object' ? o.error : o) as Record<string, unknown>;
-      if (typeof s.message === 'string' || typeof s.code === 'number') {
-        return {
-          code: typeof s.code === 'number' ? s.code : undefined,
-          message: typeof s.message === 'string' ? s.message : undefined,
-          details: Array.isArray(s.details) ? s.details : undefined,
-        };
-      }
-    }
-  } catch {
-    /* not JSON */
-  }
-  return undefined;
+/** How one client judges and words failures; built from its options by the client. */
+export interface ErrorPolicy {
+  engine: HttpEngine;
+  /** Statuses worth another attempt (and outages when they persist). */
+  retryableStatuses: ReadonlySet<number>;
+  /** Reads an error body; undefined when it says nothing usable (the raw text is shown then). */
+  describeErrorBody(body: string): ErrorBodyDescription | undefined;
+  /** Appended to the message of a final 401/403, e.g. which settings hold the credentials. */
+  authFailureHint?: string;
 }
 
-/** True for failures worth another attempt: 429/503/504 and answers that never came. */
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof SpeechKitTransportError) return true;
-  return err instanceof SpeechKitHttpError && RETRYABLE_STATUSES.has(err.status);
+/**
+ * True for failures worth another attempt — and, once the attempts are used up, outages that
+ * the circuit breaker counts: retryable statuses and answers that never came.
+ */
+export function isRetryable(err: unknown, retryableStatuses: ReadonlySet<number>): boolean {
+  if (err instanceof TransportError) return true;
+  return err instanceof HttpStatusError && retryableStatuses.has(err.status);
 }
 
 /** A failure's message, for logs. */
 export function describeFailure(err: unknown): string {
-  if (err instanceof SpeechKitHttpError) return err.message;
   if (err instanceof Error) return err.message;
   return String(err);
 }
@@ -108,13 +152,23 @@ export interface FailedRequest {
   what: string;
   notFoundCode?: JobErrorCode;
   clientErrorCode?: JobErrorCode;
+  /** Size of the request body in bytes, when known (reported by {@link PayloadTooLargeError}). */
+  bodyBytes?: number;
 }
 
-/** Maps the final failure of a request to the job error vocabulary. */
-export function toJobError(err: unknown, req: FailedRequest, attempts: number): JobError {
-  const what = `SpeechKit ${req.what}`;
+/**
+ * Maps the final failure of a request to the job error vocabulary (see the module notes).
+ * Messages start with the engine's name and the request: "SpeechKit recognizeFileAsync …".
+ */
+export function toJobError(
+  err: unknown,
+  req: FailedRequest,
+  attempts: number,
+  policy: ErrorPolicy,
+): JobError {
+  const what = `${policy.engine.name} ${req.what}`;
   if (err instanceof JobError) return err;
-  if (err instanceof SpeechKitTransportError) {
+  if (err instanceof TransportError) {
     return new JobError(
       'STT_UNAVAILABLE',
       `${what} failed after ${attempts} attempt(s): ${err.message}`,
@@ -122,11 +176,11 @@ export function toJobError(err: unknown, req: FailedRequest, attempts: number): 
       { cause: err },
     );
   }
-  if (err instanceof SpeechKitHttpError) {
-    const reason = err.rpcStatus?.message ?? (err.body.slice(0, 300) || 'no message');
+  if (err instanceof HttpStatusError) {
+    const reason = err.detail?.message ?? (err.body.slice(0, 300) || 'no message');
     const rid = err.requestId ? ` (x-request-id ${err.requestId})` : '';
     const s = err.status;
-    if (RETRYABLE_STATUSES.has(s)) {
+    if (policy.retryableStatuses.has(s)) {
       return new JobError(
         'STT_UNAVAILABLE',
         `${what} still answered HTTP ${s} after ${attempts} attempt(s): ${reason}${rid}`,
@@ -143,10 +197,10 @@ export function toJobError(err: unknown, req: FailedRequest, attempts: number): 
       );
     }
     if (s === 401 || s === 403) {
+      const hint = policy.authFailureHint ? ` ${policy.authFailureHint}` : '';
       return new JobError(
         req.clientErrorCode ?? 'STT_AUTH_FAILED',
-        `${what} refused the credentials (HTTP ${s}): ${reason}${rid}. ` +
-          `Check YANDEX_API_KEY / YANDEX_IAM_TOKEN / YANDEX_SA_KEY_FILE and the service account's role ai.speechkit-stt.user.`,
+        `${what} refused the credentials (HTTP ${s}): ${reason}${rid}.${hint}`,
         false,
         { cause: err },
       );
@@ -158,6 +212,11 @@ export function toJobError(err: unknown, req: FailedRequest, attempts: number): 
         false,
         { cause: err },
       );
+    }
+    if (s === 413) {
+      return new PayloadTooLargeError(`${what} failed (HTTP 413): ${reason}${rid}`, req.bodyBytes, {
+        cause: err,
+      });
     }
     if (s >= 500) {
       return new JobError('STT_UNAVAILABLE', `${what} failed (HTTP ${s}): ${reason}${rid}`, true, {
@@ -173,9 +232,9 @@ export function toJobError(err: unknown, req: FailedRequest, attempts: number): 
   });
 }
 
-/** The `outcome` label of a failed attempt (see `SpeechKitObserver`). */
+/** The `outcome` label of a failed attempt (see `HttpObserver`). */
 export function failureOutcome(err: unknown): string {
-  if (err instanceof SpeechKitHttpError) return String(err.status);
-  if (err instanceof SpeechKitTransportError) return err.timedOut ? 'timeout' : 'network';
+  if (err instanceof HttpStatusError) return String(err.status);
+  if (err instanceof TransportError) return err.timedOut ? 'timeout' : 'network';
   return 'other';
 }

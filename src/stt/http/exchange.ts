@@ -1,10 +1,11 @@
 /**
- * One HTTP attempt of a SpeechKit request (the retry, refresh and circuit logic around it is in
- * `http.ts`): wait for a quota permit when the request has a limit kind, send the request — a
- * text body, or a `StreamingBody` opened for this attempt and sent with its exact
- * `Content-Length` — and read the answer: a 2xx body through the caller's reader as it arrives,
- * an error body as text. Every failure without an HTTP answer (network, reset, per-attempt
- * timeout, a body that breaks off) becomes a {@link SpeechKitTransportError}.
+ * One HTTP attempt of an engine request (the retry, refresh and circuit logic around it is in
+ * `client.ts`): wait for a quota permit when the request has a limit kind, send the request — a
+ * JSON text body, or a `StreamingBody` (JSON, multipart, …) opened for this attempt and sent
+ * with its exact `Content-Length` and its own `Content-Type` — and read the answer: a 2xx body
+ * through the caller's reader as it arrives, an error body as text (read by the engine's
+ * `describeErrorBody`). Every failure without an HTTP answer (network, reset, per-attempt
+ * timeout, a body that breaks off) becomes a {@link TransportError}.
  *
  * Transport: `node:http`/`node:https` (keep-alive global agents), not `fetch`. Measured on a
  * 39 MB streamed body, fetch's web-stream plumbing (undici copies every chunk into a byte stream)
@@ -18,18 +19,22 @@ import http, {
 } from 'node:http';
 import https from 'node:https';
 import type { RequestLimiter } from '../request-limiter.js';
+import type { BodyReader, HttpObserver, HttpRequest, HttpResult } from './client.js';
 import {
+  HttpStatusError,
   parseRetryAfter,
-  parseRpcStatus,
-  SpeechKitHttpError,
-  SpeechKitTransportError,
+  TransportError,
+  type ErrorBodyDescription,
+  type HttpEngine,
 } from './errors.js';
-import type { BodyReader, HttpRequest, HttpResult, SpeechKitObserver } from './client.js';
 
 /** What an attempt needs from its client. `requestTimeoutMs` is per attempt, milliseconds. */
 export interface AttemptContext {
+  engine: HttpEngine;
   requestTimeoutMs: number;
-  observer?: SpeechKitObserver;
+  observer?: HttpObserver;
+  /** Reads an error body (the engine's format); undefined when it says nothing usable. */
+  describeErrorBody(body: string): ErrorBodyDescription | undefined;
   limiter?: RequestLimiter<string>;
   /** `x-client-request-id`, shared by all attempts of one request. */
   clientRequestId: string;
@@ -152,9 +157,11 @@ function headersOf(
     ...req.headers,
   };
   if (authorization) headers.authorization = authorization;
-  if (req.body !== undefined) headers['content-type'] = 'application/json';
-  if (typeof req.body === 'object') headers['content-length'] = String(req.body.bytes);
-  else if (typeof req.body === 'string') {
+  if (typeof req.body === 'object') {
+    headers['content-type'] = req.body.contentType;
+    headers['content-length'] = String(req.body.bytes);
+  } else if (typeof req.body === 'string') {
+    headers['content-type'] = 'application/json';
     headers['content-length'] = String(Buffer.byteLength(req.body));
   }
   return headers;
@@ -164,7 +171,7 @@ function headersOf(
  * Sends one attempt and reads its answer.
  * @param read reads a 2xx body; without it the body is read as text (`value` is the text).
  * @param attempts the attempt number, reported in the result.
- * @throws SpeechKitHttpError for a non-2xx answer; SpeechKitTransportError without one; the
+ * @throws HttpStatusError for a non-2xx answer; TransportError without one; the
  *   reader's own errors unchanged; the caller's abort reason when its signal aborts.
  */
 export async function sendAttempt<T>(
@@ -205,13 +212,18 @@ async function exchange<T>(
   const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
   const started = performance.now();
   const observe = (outcome: string) =>
-    ctx.observer?.attempt?.({ what: req.what, outcome, durationMs: performance.now() - started });
+    ctx.observer?.attempt?.({
+      engine: ctx.engine.id,
+      what: req.what,
+      outcome,
+      durationMs: performance.now() - started,
+    });
   const transportError = (err: unknown) => {
     if (req.signal?.aborted) return err;
     const timedOut = timeout.aborted;
     observe(timedOut ? 'timeout' : 'network');
     const detail = timedOut ? `no answer within ${ctx.requestTimeoutMs} ms` : describeNetwork(err);
-    return new SpeechKitTransportError(detail, timedOut, { cause: err });
+    return new TransportError(detail, timedOut, { cause: err });
   };
   const sent = start(req.url, req.method, headers, body, signal);
   try {
@@ -235,10 +247,10 @@ async function exchange<T>(
     const resHeaders = headersFrom(res.headers);
     if (ok) return { status, headers: resHeaders, value: value as T, attempts };
     const text = value as string;
-    throw new SpeechKitHttpError(
+    throw new HttpStatusError(
       status,
       text,
-      parseRpcStatus(text),
+      ctx.describeErrorBody(text),
       parseRetryAfter(resHeaders.get('retry-after')),
       resHeaders.get('x-request-id') ?? undefined,
     );

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { importPKCS8, SignJWT } from 'jose';
 import type { Config, SpeechKitAuth } from '../../config/config.js';
 import { JobError } from '../../errors.js';
-import type { AuthorizationSource, HttpClient, SpeechKitLogger } from '../http/client.js';
+import type { AuthorizationSource, HttpClient, HttpLogger } from '../http/index.js';
 
 /** Message of the STT_AUTH_FAILED error thrown by every call when no credentials are configured. */
 export const CREDENTIALS_NOT_CONFIGURED =
@@ -145,7 +145,7 @@ export function tokenNeedsRefresh(token: CachedIamToken | undefined, nowMs: numb
 /** Dependencies of {@link createAuthorizer}. `now` returns epoch milliseconds (tests). */
 export interface AuthorizerDeps {
   http: HttpClient;
-  logger?: SpeechKitLogger;
+  logger?: HttpLogger;
   now?: () => number;
 }
 

@@ -4,7 +4,9 @@
  *
  * Entry points: {@link createSpeechKitProvider} (the {@link SttProvider} implementation) and
  * {@link describeSttConfig} (health endpoint). The other exports are building blocks, exported
- * for tests and diagnostics.
+ * for tests and diagnostics. The HTTP transport it uses (retries, circuit breaker, job errors,
+ * `SttCircuitOpenError`) is the engine-neutral one in `src/stt/http`; what is SpeechKit's own
+ * about it (google.rpc.Status bodies, 429/503/504) is in `./transport.ts`.
  */
 export {
   createSpeechKitProvider,
@@ -16,19 +18,13 @@ export {
   type SttConfigDescription,
 } from './provider.js';
 export {
-  DEFAULT_BREAKER,
-  SttCircuitOpenError,
-  type BreakerOptions,
-  DEFAULT_RETRY,
-  DEFAULT_REQUEST_TIMEOUT_MS,
   RETRYABLE_STATUSES,
-  parseRetryAfter,
-  backoffDelayMs,
-  type RetryOptions,
-  type SpeechKitLogger,
-  type SpeechKitObserver,
-  type StreamingBody,
-} from '../http/client.js';
+  SPEECHKIT_AUTH_HINT,
+  SPEECHKIT_HTTP_ENGINE,
+  parseRpcStatus,
+  speechKitHttpOptions,
+  type RpcStatus,
+} from './transport.js';
 export {
   CREDENTIALS_NOT_CONFIGURED,
   stripPemPreamble,

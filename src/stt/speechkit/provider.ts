@@ -17,13 +17,14 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY,
   type BreakerOptions,
+  type HttpLogger,
+  type HttpObserver,
   type RetryOptions,
-  type SpeechKitObserver,
-  type SpeechKitLogger,
-} from '../http/client.js';
+} from '../http/index.js';
 import type { SpeechKitRequestKind } from './quotas.js';
 import { buildRecognizeFileOptions, recognizeFileBody } from './request.js';
 import { describeRpcCode, parseRecognitionChunks } from './result-stream.js';
+import { speechKitHttpOptions } from './transport.js';
 
 /**
  * Polling schedule of {@link SttProvider.waitForCompletion}, all in milliseconds:
@@ -55,9 +56,9 @@ export interface SpeechKitProviderOptions {
   /** Per-attempt HTTP timeout (default 120 000 ms). */
   requestTimeoutMs?: number;
   /** Structured logger (pino compatible). */
-  logger?: SpeechKitLogger;
-  /** Metrics hooks, called per HTTP attempt and retry. */
-  observer?: SpeechKitObserver;
+  logger?: HttpLogger;
+  /** Metrics hooks, called per HTTP attempt, retry and circuit change (`engine: 'speechkit'`). */
+  observer?: HttpObserver;
   /** Circuit breaker tuning (default {@link DEFAULT_BREAKER}: 5 failures, 30 s). */
   breaker?: Partial<BreakerOptions>;
   /**
@@ -145,6 +146,7 @@ export function createSpeechKitProvider(
 ): SttProvider {
   const logger = options.logger;
   const http = createHttpClient({
+    ...speechKitHttpOptions(),
     retry: { ...DEFAULT_RETRY, ...options.retry },
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     logger,

@@ -12,7 +12,7 @@
 import { open } from 'node:fs/promises';
 import { JobError } from '../../errors.js';
 import type { RecognitionRequest } from '../types.js';
-import type { StreamingBody } from '../http/client.js';
+import type { StreamingBody } from '../http/index.js';
 
 /** Largest request body in bytes we send inline (SpeechKit v3: 60 MB request body). */
 export const MAX_REQUEST_BODY_BYTES = 60_000_000;
@@ -153,6 +153,7 @@ export function recognizeFileBody(
   const { head, tail, bytes } = bodyFrame(audioBytes, options);
   return {
     bytes,
+    contentType: 'application/json',
     async *open() {
       yield Buffer.from(head, 'latin1');
       const file = await open(audioPath, 'r');

@@ -11,14 +11,19 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JobError } from '../../../src/errors.js';
-import { createHttpClient } from '../../../src/stt/http/client.js';
+import { createHttpClient } from '../../../src/stt/http/index.js';
 import {
   buildRecognizeFileOptions,
   recognizeFileBody,
 } from '../../../src/stt/speechkit/request.js';
 import { parseRecognitionChunks } from '../../../src/stt/speechkit/result-stream.js';
+import { speechKitHttpOptions } from '../../../src/stt/speechkit/transport.js';
 
-const FAST = { retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 }, requestTimeoutMs: 5000 };
+const FAST = {
+  ...speechKitHttpOptions(),
+  retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
+  requestTimeoutMs: 5000,
+};
 const openFds = () => readdirSync('/proc/self/fd').length;
 
 let dir: string;

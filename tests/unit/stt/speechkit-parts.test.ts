@@ -8,7 +8,7 @@ import {
   backoffDelayMs,
   parseRetryAfter,
   MAX_RETRY_AFTER_MS,
-} from '../../../src/stt/http/client.js';
+} from '../../../src/stt/http/index.js';
 import {
   base64Length,
   buildRecognizeFileOptions,
