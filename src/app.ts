@@ -115,7 +115,7 @@ export async function startApp(
             onWait: metrics.quotaWaitObserver,
           }),
           ...sttOptions,
-          observer: metrics.speechkitObserver,
+          observer: metrics.sttObserver,
         }),
       )
     : undefined;

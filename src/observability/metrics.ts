@@ -39,14 +39,17 @@ export interface Metrics {
   stageSeconds: Histogram<'stage'>;
   /** Jobs that reached a terminal state in this process, by status and error code. */
   jobsFinished: Counter<'status' | 'error_code'>;
-  /** SpeechKit HTTP attempts by request and outcome; seconds. */
-  speechkitRequestSeconds: Histogram<'request' | 'outcome'>;
-  /** SpeechKit retries by request and the outcome that caused them. */
-  speechkitRetries: Counter<'request' | 'outcome'>;
-  /** Seconds of audio submitted to SpeechKit (what it bills), by channel count. */
-  audioSecondsBilled: Counter<'channels'>;
-  /** Hooks to pass to the SpeechKit client ({@link HttpObserver}). */
-  speechkitObserver: HttpObserver;
+  /**
+   * STT engine HTTP attempts by engine id (`speechkit`, `openai`), request (`recognizeFileAsync`,
+   * `operation poll`, …) and outcome (HTTP status, `timeout`, `network`); seconds.
+   */
+  sttRequestSeconds: Histogram<'engine' | 'request' | 'outcome'>;
+  /** STT engine retries by engine id, request and the outcome that caused them. */
+  sttRetries: Counter<'engine' | 'request' | 'outcome'>;
+  /** Seconds of audio submitted for recognition (what the engine bills), by engine id and channel count. */
+  audioSecondsBilled: Counter<'engine' | 'channels'>;
+  /** Hooks to pass to every engine's HTTP client ({@link HttpObserver}); events carry the engine id. */
+  sttObserver: HttpObserver;
   /** Seconds a request waited for an engine quota permit, by engine and request kind. */
   quotaWaitSeconds: Histogram<'engine' | 'kind'>;
   /** Hook to pass to a request limiter (`onWait`): observes {@link quotaWaitSeconds}. */
@@ -95,23 +98,23 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     labelNames: ['status', 'error_code'] as const,
     registers: [registry],
   });
-  const speechkitRequestSeconds = new Histogram({
-    name: 'kazru_speechkit_request_duration_seconds',
-    help: 'SpeechKit HTTP attempts by request and outcome (HTTP status, timeout, network).',
-    labelNames: ['request', 'outcome'] as const,
+  const sttRequestSeconds = new Histogram({
+    name: 'kazru_stt_request_duration_seconds',
+    help: 'STT engine HTTP attempts by engine, request and outcome (HTTP status, timeout, network).',
+    labelNames: ['engine', 'request', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const speechkitRetries = new Counter({
-    name: 'kazru_speechkit_retries_total',
-    help: 'SpeechKit request retries by request and the outcome that caused them.',
-    labelNames: ['request', 'outcome'] as const,
+  const sttRetries = new Counter({
+    name: 'kazru_stt_retries_total',
+    help: 'STT engine request retries by engine, request and the outcome that caused them.',
+    labelNames: ['engine', 'request', 'outcome'] as const,
     registers: [registry],
   });
   const audioSecondsBilled = new Counter({
-    name: 'kazru_speechkit_audio_seconds_total',
-    help: 'Seconds of audio submitted to SpeechKit for recognition (billed per channel).',
-    labelNames: ['channels'] as const,
+    name: 'kazru_stt_audio_seconds_total',
+    help: 'Seconds of audio submitted for recognition, by engine and channel count (as the engine bills it: per channel or for the mix).',
+    labelNames: ['engine', 'channels'] as const,
     registers: [registry],
   });
 
@@ -123,12 +126,12 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     registers: [registry],
   });
 
-  const speechkitCircuit = new Gauge({
-    name: 'kazru_speechkit_circuit_open',
-    help: 'SpeechKit circuit breaker: 0 closed (calls flow), 0.5 half-open (one trial), 1 open (calls paused).',
+  const sttCircuit = new Gauge({
+    name: 'kazru_stt_circuit_open',
+    help: 'STT engine circuit breaker by engine: 0 closed (calls flow), 0.5 half-open (one trial), 1 open (calls paused).',
+    labelNames: ['engine'] as const,
     registers: [registry],
   });
-  speechkitCircuit.set(0);
 
   if (collectors.jobsByStatus) {
     scrapedGauge(
@@ -156,18 +159,20 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     queueWaitSeconds,
     stageSeconds,
     jobsFinished,
-    speechkitRequestSeconds,
-    speechkitRetries,
+    sttRequestSeconds,
+    sttRetries,
     audioSecondsBilled,
     quotaWaitSeconds,
     quotaWaitObserver: ({ engine, kind, waitedMs }) =>
       quotaWaitSeconds.observe({ engine, kind }, waitedMs / 1000),
-    speechkitObserver: {
-      attempt: ({ what, outcome, durationMs }) =>
-        speechkitRequestSeconds.observe({ request: what, outcome }, durationMs / 1000),
-      retry: ({ what, outcome }) => speechkitRetries.inc({ request: what, outcome }),
-      circuit: ({ state }) =>
-        speechkitCircuit.set(state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0),
+    sttObserver: {
+      attempt: ({ engine, what, outcome, durationMs }) =>
+        sttRequestSeconds.observe({ engine, request: what, outcome }, durationMs / 1000),
+      retry: ({ engine, what, outcome }) => sttRetries.inc({ engine, request: what, outcome }),
+      circuit: ({ engine, state }) =>
+        sttCircuit.set({ engine }, state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0),
+      // Every engine's series exists from its client's creation, at 0 (closed).
+      created: ({ engine }) => sttCircuit.set({ engine }, 0),
     },
   };
 }

@@ -98,7 +98,8 @@ test('metrics move with the work done, and logs never carry transcript text', as
     }),
   ).toBeGreaterThanOrEqual(1);
   expect(
-    sample(text, 'kazru_speechkit_request_duration_seconds_count', {
+    sample(text, 'kazru_stt_request_duration_seconds_count', {
+      engine: 'speechkit',
       request: 'recognizeFileAsync',
       outcome: '200',
     }),

@@ -56,9 +56,9 @@ test('a job waits out an open circuit and completes without resubmitting', async
   );
 
   const metrics = await (await fetch(`${t.url}/metrics`)).text();
-  expect(metrics).toMatch(/kazru_speechkit_circuit_open\{[^}]*\} 0\n/);
+  expect(metrics).toMatch(/kazru_stt_circuit_open\{[^}]*engine="speechkit"[^}]*\} 0\n/);
   expect(metrics).toMatch(
     /kazru_pipeline_stage_duration_seconds_count\{[^}]*stage="recognition"[^}]*\} 1\n/,
   );
-  expect(metrics).toMatch(/kazru_speechkit_audio_seconds_total\{[^}]*channels="1"[^}]*\} 2\d\.\d+/);
+  expect(metrics).toMatch(/kazru_stt_audio_seconds_total\{[^}]*channels="1"[^}]*\} 2\d\.\d+/);
 });

@@ -191,6 +191,8 @@ export interface HttpObserver {
   retry?(event: { engine: string; what: string; outcome: string }): void;
   /** The engine's circuit breaker changed state. */
   circuit?(event: { engine: string; state: CircuitStateName }): void;
+  /** A client for `engine` was created; its circuit starts closed (no `circuit` event for that). */
+  created?(event: { engine: string }): void;
 }
 
 /** Options of {@link createHttpClient}. `requestTimeoutMs` is per attempt, in milliseconds. */
@@ -288,6 +290,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     },
     isRetryable: retryable,
   };
+  observer?.created?.({ engine: engine.id });
   return {
     engine,
     async send(req) {
