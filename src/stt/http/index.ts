@@ -32,6 +32,7 @@ export {
   type BreakerOptions,
   type CircuitStateName,
 } from './circuit.js';
+export { FILE_PIECE_BYTES, multipartBody, type MultipartFile } from './multipart.js';
 export {
   DEFAULT_RETRYABLE_STATUSES,
   HttpStatusError,
