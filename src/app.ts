@@ -16,11 +16,8 @@ import {
 } from './jobs/queue.js';
 import { JobService } from './services/job.service.js';
 import { Storage } from './storage/storage.js';
-import {
-  createSpeechKitLimiter,
-  createSpeechKitProvider,
-  type SpeechKitProviderOptions,
-} from './stt/speechkit/index.js';
+import { createSpeechKitLimiter } from './stt/speechkit/index.js';
+import { createEngineRegistry, type EngineDeps, type EngineRegistry } from './stt/registry.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
@@ -39,6 +36,8 @@ export interface AppResources {
   jobs: JobService;
   /** This process's Prometheus registry and instruments. */
   metrics: Metrics;
+  /** The enabled speech engines. */
+  engines: EngineRegistry;
 }
 
 /** A running process: the api (if started), the worker (if started) and shutdown. */
@@ -51,12 +50,12 @@ export interface App {
 
 /**
  * Opens resources and starts `config.roles`.
- * @param sttOptions tuning of the SpeechKit client (tests pass short poll and retry delays).
+ * @param engineOptions tuning of the engines' clients (tests pass short poll and retry delays).
  */
 export async function startApp(
   config: Config,
   logger: Logger,
-  sttOptions: SpeechKitProviderOptions = {},
+  engineOptions: Pick<EngineDeps, 'speechKit' | 'openAi'> = {},
 ): Promise<App> {
   const orm = await initOrm(config);
   const storage = new Storage(config.dataDir);
@@ -68,7 +67,6 @@ export async function startApp(
   );
   const queue = createQueue(config.redisUrl, 'producer');
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
-  const jobs = new JobService({ config, storage, queue, events, logger, redis });
   const metrics = createMetrics(config.roles.join('+'), {
     jobsByStatus: async () => {
       const rows = (await orm.em
@@ -92,6 +90,17 @@ export async function startApp(
       };
     },
   });
+  const engines = createEngineRegistry(config, {
+    logger,
+    // SpeechKit's quotas, shared through Redis by every worker of the deployment.
+    speechKitLimiter: createSpeechKitLimiter(config.stt, {
+      redis,
+      onWait: metrics.quotaWaitObserver,
+    }),
+    ...engineOptions,
+    observer: metrics.sttObserver,
+  });
+  const jobs = new JobService({ config, storage, queue, events, logger, redis, engines });
   const resources: AppResources = {
     config,
     logger,
@@ -102,22 +111,11 @@ export async function startApp(
     events,
     jobs,
     metrics,
+    engines,
   };
 
   const worker = config.roles.includes('worker')
-    ? await startWorker(
-        resources,
-        createSpeechKitProvider(config.stt, {
-          logger,
-          // SpeechKit's quotas, shared through Redis by every worker of the deployment.
-          limiter: createSpeechKitLimiter(config.stt, {
-            redis,
-            onWait: metrics.quotaWaitObserver,
-          }),
-          ...sttOptions,
-          observer: metrics.sttObserver,
-        }),
-      )
+    ? await startWorker(resources, engines)
     : undefined;
   const api = config.roles.includes('api')
     ? await startApi(resources, await buildAppSchema())

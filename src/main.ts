@@ -11,11 +11,15 @@ const config = loadConfigOrExit(1);
 
 const logger = createLogger(config.logLevel, config.roles.join('+'));
 const app = await startApp(config, logger);
-if (config.stt.auth.kind === 'none') {
+if (config.engines.enabled.includes('speechkit') && config.stt.auth.kind === 'none') {
   logger.warn(
-    'No SpeechKit credentials: set YANDEX_API_KEY, YANDEX_IAM_TOKEN or YANDEX_SA_KEY_FILE. Jobs will fail with STT_AUTH_FAILED.',
+    'No speech engine is configured: set YANDEX_API_KEY (or YANDEX_IAM_TOKEN, YANDEX_SA_KEY_FILE) for SpeechKit, or OPENAI_STT_URL for a Whisper server. SpeechKit jobs will fail with STT_AUTH_FAILED; scripts/start.sh runs an offline demo instead.',
   );
 }
+logger.info(
+  { engines: config.engines.enabled, defaultEngine: config.engines.defaultEngine },
+  'speech engines',
+);
 
 const shutdown = (signal: string) => {
   logger.info({ signal }, 'shutting down');

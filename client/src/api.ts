@@ -72,6 +72,8 @@ export interface ServiceInfo {
   retentionHours: number;
   acceptedExtensions: string[];
   languages: string[];
+  engines: { id: string; name: string; demo: boolean }[];
+  defaultEngine: string;
 }
 
 /** Options of an upload, as `TranscriptionOptionsInput`. */
@@ -201,7 +203,7 @@ export const JOB_FIELDS =
 /** The server's limits. */
 export async function fetchServiceInfo(): Promise<ServiceInfo> {
   const d = await gql<{ serviceInfo: ServiceInfo }>(
-    '{ serviceInfo { maxUploadBytes maxDurationSeconds retentionHours acceptedExtensions languages } }',
+    '{ serviceInfo { maxUploadBytes maxDurationSeconds retentionHours acceptedExtensions languages engines { id name demo } defaultEngine } }',
   );
   return d.serviceInfo;
 }

@@ -9,6 +9,8 @@ export type Lang = 'kk' | 'ru';
 
 const kk = {
   tagline: 'Қазақ және орыс сөйлеуін мәтінге айналдыру',
+  demoBanner:
+    'Демо режимі: сөйлеуді тану қосылмаған, мәтіндер шынайы емес, үлгі ғана. Нақты тану үшін SpeechKit (YANDEX_API_KEY) немесе Whisper серверін (OPENAI_STT_URL) қосыңыз — README, «Speech engines» бөлімін қараңыз.',
   interfaceLanguage: 'Интерфейс тілі',
   reconnecting: 'Қайта қосылуда…',
   offline: 'Серверге қосылу мүмкін емес. Қайта әрекет жасалуда…',
@@ -104,6 +106,8 @@ export type MessageKey = keyof typeof kk;
 
 const ru: Record<MessageKey, string> = {
   tagline: 'Расшифровка казахской и русской речи',
+  demoBanner:
+    'Демо-режим: распознавание не подключено, тексты — заглушки, а не расшифровка. Для настоящего распознавания подключите SpeechKit (YANDEX_API_KEY) или сервер Whisper (OPENAI_STT_URL) — см. раздел «Speech engines» в README.',
   interfaceLanguage: 'Язык интерфейса',
   reconnecting: 'Переподключение…',
   offline: 'Сервер недоступен. Повторяем попытку…',

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { ENGINE_ENV, resolveEngines, type EnginesConfig } from './engines.js';
 
 const MiB = 1024 * 1024;
 
@@ -86,6 +87,7 @@ const EnvSchema = z.object({
   /** Worker-only processes serve /metrics and /health/live on this port; 0 = off. */
   METRICS_PORT: int(0, 0).refine((p) => p <= 65535, 'must be a TCP port (0-65535)'),
   STT_PROVIDER: z.enum(['speechkit']).default('speechkit'),
+  ...ENGINE_ENV,
   YANDEX_API_KEY: optionalString,
   YANDEX_IAM_TOKEN: optionalString,
   YANDEX_SA_KEY_FILE: optionalString,
@@ -162,6 +164,8 @@ export interface Config {
   reconcileIntervalSeconds: number;
   /** Port of the metrics endpoint of a worker-only process (0: none; the api serves /metrics). */
   metricsPort: number;
+  /** Speech engines: which are enabled, the default, and the OpenAI-compatible server. */
+  engines: EnginesConfig;
   stt: {
     provider: 'speechkit';
     auth: SpeechKitAuth;
@@ -252,7 +256,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `  ${credentials.join(', ')}: set only one of YANDEX_API_KEY, YANDEX_IAM_TOKEN, YANDEX_SA_KEY_FILE`,
     );
   }
-  if (!parsed.success || problems.length > 0) {
+  const engines = parsed.success ? resolveEngines(parsed.data, credentials.length > 0) : undefined;
+  problems.push(...(engines?.problems ?? []));
+  if (!parsed.success || !engines || problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
@@ -288,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerShutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     metricsPort: e.METRICS_PORT,
+    engines: engines.engines,
     stt: {
       provider: e.STT_PROVIDER,
       auth,

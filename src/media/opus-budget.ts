@@ -16,6 +16,26 @@ export const SPEECHKIT_INLINE_BODY_LIMIT_BYTES = 60_000_000;
 /** SpeechKit async limit: 4 h of audio, counted across channels (2 h of stereo). */
 export const SPEECHKIT_MAX_AUDIO_SECONDS = 14_400;
 
+/**
+ * What one request may carry, from an engine's declared capabilities: `maxBodyBytes` of body,
+ * the audio inside it as base64 when `base64`, at most `maxCountedSeconds` of audio (× channels
+ * when `countsChannels`; undefined: no limit). The default is SpeechKit's, for callers that
+ * predate engines.
+ */
+export interface OpusBudget {
+  maxBodyBytes: number;
+  base64: boolean;
+  maxCountedSeconds?: number;
+  countsChannels: boolean;
+}
+
+const SPEECHKIT_BUDGET: OpusBudget = {
+  maxBodyBytes: SPEECHKIT_INLINE_BODY_LIMIT_BYTES,
+  base64: true,
+  maxCountedSeconds: SPEECHKIT_MAX_AUDIO_SECONDS,
+  countsChannels: true,
+};
+
 /** Bitrates tried for mono speech, best first (bits per second). */
 export const MONO_BITRATE_LADDER_BPS = [32_000, 24_000, 20_000, 16_000, 12_000] as const;
 
@@ -117,10 +137,17 @@ export function formatDuration(seconds: number): string {
  *   the 4 h limit; kept so the rule holds if the ladders change).
  * @throws RangeError for a negative/non-finite duration or channels other than 1 or 2.
  */
-export function chooseOpusBitrate(durationSeconds: number, channels: 1 | 2): number {
+export function chooseOpusBitrate(
+  durationSeconds: number,
+  channels: 1 | 2,
+  budget: OpusBudget = SPEECHKIT_BUDGET,
+): number {
   assertDuration(durationSeconds);
   assertChannels(channels);
-  if (audioSecondsCounted(durationSeconds, channels) > SPEECHKIT_MAX_AUDIO_SECONDS) {
+  const counted = budget.countsChannels
+    ? audioSecondsCounted(durationSeconds, channels)
+    : durationSeconds;
+  if (budget.maxCountedSeconds !== undefined && counted > budget.maxCountedSeconds) {
     const length = formatDuration(durationSeconds);
     throw new JobError(
       'AUDIO_TOO_LONG',
@@ -131,8 +158,9 @@ export function chooseOpusBitrate(durationSeconds: number, channels: 1 | 2): num
   }
   const ladder = channels === 1 ? MONO_BITRATE_LADDER_BPS : STEREO_BITRATE_LADDER_BPS;
   for (const bitrate of ladder) {
-    const body = estimateInlineBodyBytes(estimateOpusBytes(durationSeconds, bitrate));
-    if (body < SPEECHKIT_INLINE_BODY_LIMIT_BYTES) return bitrate;
+    const bytes = estimateOpusBytes(durationSeconds, bitrate);
+    const body = budget.base64 ? estimateInlineBodyBytes(bytes) : bytes;
+    if (body < budget.maxBodyBytes) return bitrate;
   }
   throw new JobError(
     'AUDIO_TOO_LARGE',

@@ -94,7 +94,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   const server = http.createServer(app);
-  const serviceInfo = serviceInfoFrom(config);
+  const serviceInfo = serviceInfoFrom(config, res.engines);
   const signer = new UrlSigner(res.redis);
   const jobReads = new JobReads(jobs, () => orm.em.fork());
   const auth = { mode: config.authMode, orm, signer };

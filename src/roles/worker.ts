@@ -21,7 +21,7 @@ import {
 } from '../jobs/queue.js';
 import { reconcileQueue, type ReconcileResult } from '../jobs/reconciler.js';
 import { runTranscription } from '../services/transcription.service.js';
-import type { SttProvider } from '../stt/types.js';
+import type { EngineRegistry } from '../stt/registry.js';
 
 /** How often expired jobs are swept, in ms. */
 export const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
@@ -46,7 +46,10 @@ export interface WorkerHandle {
 }
 
 /** Starts processing with `config.workerConcurrency` parallel jobs. */
-export async function startWorker(res: AppResources, stt: SttProvider): Promise<WorkerHandle> {
+export async function startWorker(
+  res: AppResources,
+  engines: EngineRegistry,
+): Promise<WorkerHandle> {
   const { config, logger, orm, storage, events, jobs } = res;
   const queue = createQueue(config.redisUrl, 'worker');
   queue.on('error', (err) => logger.error({ err: err.message }, 'queue error'));
@@ -69,7 +72,7 @@ export async function startWorker(res: AppResources, stt: SttProvider): Promise<
     try {
       await runTranscription(
         jobId,
-        { orm, storage, stt, events, logger, metrics: res.metrics },
+        { orm, storage, engines, events, logger, metrics: res.metrics },
         controller.signal,
       );
     } finally {

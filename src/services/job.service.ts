@@ -25,11 +25,13 @@ import type { ExportDocument } from '../exports/index.js';
 import type { JobEvents } from '../jobs/events.js';
 import { enqueueTranscription, type TranscriptionQueueData } from '../jobs/queue.js';
 import { formatDuration, probeMedia } from '../media/index.js';
-import { SPEECHKIT_MAX_AUDIO_SECONDS } from '../media/opus-budget.js';
 import type { Storage } from '../storage/storage.js';
 import { sanitizeFilename, stripUnsafeChars } from './filename.js';
 import { publishJobState } from './progress.js';
 import { TenantQuotas, type QuotaAdmission } from './quota.js';
+import type { SttEngine } from '../stt/engine.js';
+import type { EngineRegistry } from '../stt/registry.js';
+import { checkChannelsFit, chooseEngine } from './engine-choice.js';
 import { TRANSCODED_NAME } from './transcription.service.js';
 import { buildExportDocument } from './export-document.js';
 import { TranscriptReader, type TranscriptRow } from './transcript-reader.js';
@@ -40,6 +42,8 @@ export interface JobOptionsInput {
   diarization?: Diarization | null;
   profanityFilter?: boolean | null;
   textNormalization?: boolean | null;
+  /** `Engine.id`; default the server's default engine. */
+  engine?: string | null;
 }
 
 /** Everything the job service talks to. */
@@ -51,6 +55,8 @@ export interface JobServiceDeps {
   logger: Logger;
   /** The app's fail-fast command client; holds the tenant quota counters (`./quota.ts`). */
   redis: Redis;
+  /** The enabled engines: an upload picks one (`options.engine`). */
+  engines: EngineRegistry;
 }
 
 /** Name of the stored upload inside the job directory. */
@@ -147,8 +153,10 @@ export class JobService {
   ): Promise<Job> {
     const { config, storage } = this.deps;
     let options: JobOptions;
+    let engine: SttEngine;
     try {
       options = normalizeOptions(optionsInput);
+      engine = chooseEngine(this.deps.engines, optionsInput?.engine, options);
     } catch (err) {
       upload.stream.resume(); // drain so the request can finish
       throw err;
@@ -178,12 +186,7 @@ export class JobService {
             'NOT_STEREO',
           );
         }
-        if (info.durationSeconds * 2 > SPEECHKIT_MAX_AUDIO_SECONDS) {
-          throw new BadInputError(
-            `Channel-separated stereo is limited to ${formatDuration(SPEECHKIT_MAX_AUDIO_SECONDS / 2)} (SpeechKit counts 4 h across both channels). Use SPEAKER_LABELING or NONE to transcribe a mono mix.`,
-            'MEDIA_TOO_LONG',
-          );
-        }
+        checkChannelsFit(engine, info.durationSeconds);
       }
       quota = await this.quotas.admit(em, tenantId, info.durationSeconds);
       const now = new Date();
@@ -197,6 +200,7 @@ export class JobService {
         format: info.formatName,
         sampleRate: info.sampleRate,
         options,
+        engine: engine.info.id,
         storedName: SOURCE_NAME,
         createdAt: now,
         expiresAt: new Date(now.getTime() + config.retentionHours * 3600_000),

@@ -20,6 +20,8 @@ export interface BuiltSegment {
   end: number;
   text: string;
   language: string | null;
+  /** 0–1 when the engine reported it, else null. */
+  confidence: number | null;
   words: { text: string; start: number; end: number }[];
 }
 
@@ -57,6 +59,7 @@ export function buildTranscript(
     end: ms(Math.max(u.endMs, u.startMs)),
     text: u.text.trim(),
     language: u.language ?? fallbackLanguage,
+    confidence: u.confidence ?? null,
     words: u.words.map((w) => ({ text: w.text, start: ms(w.startMs), end: ms(w.endMs) })),
   }));
 

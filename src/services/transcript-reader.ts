@@ -61,6 +61,8 @@ export interface SegmentRow {
   end: number;
   text: string;
   language: string | null;
+  /** 0–1 when the engine reported it. */
+  confidence: number | null;
   /** The window it was read in; its words are read for the whole window at once. */
   window: SegmentWindow;
 }
@@ -193,7 +195,7 @@ export class TranscriptReader {
     if (!loader) {
       loader = new DataLoader(async (ids) => {
         const { sql, params } = windowed(
-          `select id, transcript_id, "index", speaker_id, start, "end", text, language
+          `select id, transcript_id, "index", speaker_id, start, "end", text, language, confidence
            from segments s where s.transcript_id in (${placeholders(ids.length)})`,
           ids,
           window,
@@ -308,6 +310,7 @@ function toSegment(r: Raw, window: SegmentWindow): SegmentRow {
     end: Number(r.end),
     text: String(r.text),
     language: typeof r.language === 'string' ? r.language : null,
+    confidence: r.confidence == null ? null : Number(r.confidence),
     window,
   };
 }

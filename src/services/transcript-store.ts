@@ -70,6 +70,7 @@ export async function persistTranscript(
         end: s.end,
         text: s.text,
         language: s.language,
+        confidence: s.confidence,
       })),
     );
     await insertInBatches(

@@ -1,8 +1,11 @@
 /**
- * The transcription pipeline for one job: transcode → submit to the STT engine → poll →
- * fetch → persist. Every step is safe to run twice: a transcoded file is reused, a saved
- * SpeechKit operation id is resumed rather than resubmitted, and persisting replaces any
- * transcript a previous attempt left.
+ * The transcription pipeline for one job: transcode → recognise on the job's engine → persist.
+ * Every step is safe to run twice: a transcoded file is reused, an operation engine's saved
+ * operation id is resumed rather than resubmitted, a synchronous engine's saved units are not
+ * sent again, and persisting replaces any transcript a previous attempt left.
+ *
+ * The engine is asked for its declared capabilities (`src/stt/engine.ts`); nothing here knows an
+ * engine by name.
  */
 import fs from 'node:fs';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
@@ -12,15 +15,19 @@ import { Diarization, isTerminal, JobStatus } from '../domain.js';
 import { JobError } from '../errors.js';
 import type { JobEvents } from '../jobs/events.js';
 import { channelsCarrySameSignal, transcodeToOpus } from '../media/index.js';
-import { chooseOpusBitrate, SPEECHKIT_MAX_AUDIO_SECONDS } from '../media/opus-budget.js';
+import { chooseOpusBitrate } from '../media/opus-budget.js';
 import type { Storage } from '../storage/storage.js';
 import type { Metrics } from '../observability/metrics.js';
-import { SttCircuitOpenError } from '../stt/http/index.js';
-import type { SttProvider } from '../stt/types.js';
+import { isOperationEngine, type EngineCapabilities, type SttEngine } from '../stt/engine.js';
+import type { EngineRegistry } from '../stt/registry.js';
+import type { Utterance } from '../stt/types.js';
+import { recognizeByOperation } from './operation-recognition.js';
 import { ProgressReporter, PROGRESS } from './progress.js';
 import { persistTranscript } from './transcript-store.js';
+import { recognizeByUnits } from './unit-recognition.js';
 
-/** Name of the transcoded OGG/Opus file in the job directory. */
+export { STT_OUTAGE_MAX_WAIT_MS } from './stt-availability.js';
+
 /** The transcoded OGG/Opus file in a job's directory; kept after completion for playback. */
 export const TRANSCODED_NAME = 'audio.ogg';
 
@@ -36,91 +43,43 @@ export const MAX_ATTEMPTS = 4;
 export interface PipelineDeps {
   orm: MikroORM;
   storage: Storage;
-  stt: SttProvider;
+  /** The enabled engines; the job's `engine` picks one. */
+  engines: EngineRegistry;
   events: JobEvents;
   logger: Logger;
   /** Stage timings, queue wait, billed audio and outcomes go here when given. */
   metrics?: Metrics;
 }
 
-/**
- * Longest a job waits, in total, for SpeechKit to come back while its circuit breaker is open
- * (milliseconds). Past it the job ends FAILED with STT_UNAVAILABLE. 6 h leaves most of the 24 h
- * retention for the recognition itself.
- */
-export const STT_OUTAGE_MAX_WAIT_MS = 6 * 3600_000;
-
-/**
- * Runs one SpeechKit step; while the circuit breaker is open (SpeechKit down) the job waits for
- * the breaker's trial instead of failing, reporting why on its progress, up to
- * {@link STT_OUTAGE_MAX_WAIT_MS} in total.
- * @throws the step's error once the wait budget is spent, or at once for any other error;
- *   the abort reason when `signal` aborts while waiting.
- */
-async function whileSttAvailable<T>(
-  step: () => Promise<T>,
-  progress: ProgressReporter,
-  signal: AbortSignal,
-  log: Logger,
-  waited: { ms: number },
-): Promise<T> {
-  for (;;) {
-    try {
-      return await step();
-    } catch (err) {
-      if (!(err instanceof SttCircuitOpenError) || waited.ms >= STT_OUTAGE_MAX_WAIT_MS) throw err;
-      const waitMs = Math.min(err.retryAfterMs, STT_OUTAGE_MAX_WAIT_MS - waited.ms);
-      log.warn({ waitMs }, 'SpeechKit unavailable (circuit open); the job waits');
-      progress.notice(
-        `SpeechKit is unavailable; waiting ${Math.ceil(waitMs / 1000)} s before trying again`,
-      );
-      await sleep(waitMs, signal);
-      waited.ms += waitMs;
-    }
-  }
-}
-
-/** Resolves after `ms` milliseconds; rejects with the abort reason if `signal` aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Thrown when a job was cancelled, deleted or expired while it was being processed. */
 class JobGoneError extends Error {}
 
 /**
- * Decides how to split speakers for a job. AUTO uses CHANNELS for a stereo file whose two
- * channels differ (a call recording) if it fits SpeechKit's 4 h limit counted across channels,
- * else SPEAKER_LABELING on a mono mix.
+ * Decides how to split speakers for a job, from what the engine can do. AUTO uses CHANNELS for a
+ * stereo file whose two channels differ (a call recording) if it fits the engine's limit (counted
+ * across channels where the engine counts them), else the engine's speaker labelling on a mono
+ * mix, or one speaker (NONE) when the engine cannot label speakers.
  */
 export async function resolveDiarization(
   requested: Diarization,
   sourcePath: string,
   channels: number,
   durationSeconds: number,
+  caps: Pick<EngineCapabilities, 'diarization' | 'countsChannels' | 'maxRecordingSeconds'>,
 ): Promise<Diarization> {
   if (requested !== Diarization.AUTO) return requested;
-  if (channels < 2) return Diarization.SPEAKER_LABELING;
-  if (durationSeconds * 2 > SPEECHKIT_MAX_AUDIO_SECONDS) return Diarization.SPEAKER_LABELING;
-  return (await channelsCarrySameSignal(sourcePath))
+  const mono = caps.diarization.includes(Diarization.SPEAKER_LABELING)
     ? Diarization.SPEAKER_LABELING
-    : Diarization.CHANNELS;
+    : Diarization.NONE;
+  if (channels < 2) return mono;
+  const counted = caps.countsChannels ? durationSeconds * 2 : durationSeconds;
+  if (caps.maxRecordingSeconds !== undefined && counted > caps.maxRecordingSeconds) return mono;
+  return (await channelsCarrySameSignal(sourcePath)) ? mono : Diarization.CHANNELS;
 }
 
 /**
  * Runs (or resumes) the pipeline for one job.
- * @param signal aborted when the job is cancelled; kills ffmpeg and stops polling.
+ * @param signal aborted when the job is cancelled; kills ffmpeg and stops requests.
  * @throws JobError with `retryable` for faults the queue should retry; everything else has
  *   already been recorded on the job as FAILED when this returns.
  */
@@ -132,7 +91,7 @@ export async function runTranscription(
   const em = deps.orm.em.fork();
   const job = await em.findOne(Job, jobId, { populate: ['options'] });
   if (!job || isTerminal(job.status)) return; // deleted, cancelled or done: nothing to do
-  const log = deps.logger.child({ jobId, tenant: job.tenant.id });
+  const log = deps.logger.child({ jobId, tenant: job.tenant.id, engine: job.engine });
   const progress = new ProgressReporter(em, job, deps.events);
   if (job.attempts >= MAX_ATTEMPTS) {
     // Every earlier attempt ended without reaching our error handling: its worker died.
@@ -158,85 +117,24 @@ export async function runTranscription(
   }
   await em.flush();
   const stage = (name: string) => deps.metrics?.stageSeconds.startTimer({ stage: name });
-  const outage = { ms: 0 };
 
   try {
+    const engine = deps.engines.get(job.engine);
+    if (!engine) {
+      throw new JobError(
+        'STT_UNAVAILABLE',
+        `The engine "${job.engine}" this job was uploaded for is no longer enabled on this server. Upload the recording again to use ${deps.engines.defaultId}.`,
+      );
+    }
     await ensureStillWanted(em, job);
     if (!job.sttOperationId) {
       const transcodeDone = stage('transcode');
-      await transcode(job, deps, progress, signal);
+      await transcode(job, engine, deps, progress, signal);
       transcodeDone?.();
       await ensureStillWanted(em, job);
-      await progress.report(
-        PROGRESS.transcribeStart,
-        JobStatus.TRANSCRIBING,
-        'Sending audio to SpeechKit',
-      );
-      const channels = job.diarizationApplied === Diarization.CHANNELS ? 2 : 1;
-      const operationId = await whileSttAvailable(
-        () =>
-          deps.stt.submit(
-            {
-              audioPath: deps.storage.jobFile(job.id, TRANSCODED_NAME),
-              channels,
-              languages: job.options.languages,
-              speakerLabeling: job.diarizationApplied === Diarization.SPEAKER_LABELING,
-              profanityFilter: job.options.profanityFilter,
-              textNormalization: job.options.textNormalization,
-            },
-            signal,
-          ),
-        progress,
-        signal,
-        log,
-        outage,
-      );
-      job.sttOperationId = operationId; // saved at once: never submit (and pay) twice
-      await em.flush();
-      // SpeechKit bills audio seconds per channel ("Pricing" in the SpeechKit docs).
-      deps.metrics?.audioSecondsBilled.inc(
-        { channels: String(channels) },
-        (job.durationSeconds ?? 0) * channels,
-      );
-      log.info({ operationId }, 'submitted to SpeechKit');
-    } else {
-      log.info({ operationId: job.sttOperationId }, 'resuming SpeechKit operation');
-      await progress.report(
-        PROGRESS.transcribeStart,
-        JobStatus.TRANSCRIBING,
-        'Resuming recognition',
-      );
     }
-
-    const operationId = job.sttOperationId;
-    const expectedSeconds = Math.max(10, (job.durationSeconds ?? 60) / 6); // ~10 s per audio minute
-    const startedPolling = Date.now();
     const recognitionDone = stage('recognition');
-    await whileSttAvailable(
-      () =>
-        deps.stt.waitForCompletion(
-          operationId,
-          () => {
-            const fraction = Math.min(0.95, (Date.now() - startedPolling) / 1000 / expectedSeconds);
-            const pct =
-              PROGRESS.transcribeStart +
-              fraction * (PROGRESS.transcribeEnd - PROGRESS.transcribeStart);
-            void progress.report(pct, undefined, 'Recognising speech').catch(() => undefined);
-          },
-          signal,
-        ),
-      progress,
-      signal,
-      log,
-      outage,
-    );
-    const utterances = await whileSttAvailable(
-      () => deps.stt.fetchUtterances(operationId, signal),
-      progress,
-      signal,
-      log,
-      outage,
-    );
+    const utterances = await recognize(job, engine, { em, deps, progress, signal, log });
     recognitionDone?.();
     await ensureStillWanted(em, job);
     await progress.report(PROGRESS.persisting, undefined, 'Saving transcript');
@@ -247,7 +145,9 @@ export async function runTranscription(
     deps.metrics?.jobsFinished.inc({ status: JobStatus.COMPLETED, error_code: '' });
     log.info({ utterances: utterances.length }, 'transcription completed');
     // The transcoded Opus file stays until expiry: the web client plays it beside the transcript.
-    void deps.stt.deleteResult(operationId).catch(() => undefined);
+    if (isOperationEngine(engine) && job.sttOperationId) {
+      void engine.deleteResult(job.sttOperationId).catch(() => undefined);
+    }
   } catch (err) {
     if (err instanceof JobGoneError || signal.aborted) {
       log.info('job cancelled, deleted or expired during processing');
@@ -271,8 +171,30 @@ export async function runTranscription(
   }
 }
 
+/** Recognises the transcoded recording the way the engine's `mode` says. */
+function recognize(
+  job: Job,
+  engine: SttEngine,
+  ctx: {
+    em: EntityManager;
+    deps: PipelineDeps;
+    progress: ProgressReporter;
+    signal: AbortSignal;
+    log: Logger;
+  },
+): Promise<Utterance[]> {
+  const { em, deps, progress, signal, log } = ctx;
+  const audioPath = deps.storage.jobFile(job.id, TRANSCODED_NAME);
+  const outage = { ms: 0 };
+  const common = { em, audioPath, progress, signal, log, metrics: deps.metrics, outage };
+  return isOperationEngine(engine)
+    ? recognizeByOperation(job, { ...common, engine })
+    : recognizeByUnits(job, { ...common, engine, orm: deps.orm, storage: deps.storage });
+}
+
 async function transcode(
   job: Job,
+  engine: SttEngine,
   deps: PipelineDeps,
   progress: ProgressReporter,
   signal: AbortSignal,
@@ -289,10 +211,25 @@ async function transcode(
       source,
       job.channels ?? 1,
       duration,
+      engine.capabilities,
     );
   }
   const channels = job.diarizationApplied === Diarization.CHANNELS ? 2 : 1;
-  const bitrateBps = chooseOpusBitrate(duration, channels);
+  const caps = engine.capabilities;
+  // An operation engine gets the whole file in one request: the bitrate must fit it. Units are
+  // cut from this file anyway, so for synchronous engines it is only bounded by quality.
+  const bitrateBps = chooseOpusBitrate(
+    duration,
+    channels,
+    caps.mode === 'operation'
+      ? {
+          maxBodyBytes: caps.maxRequestBytes,
+          base64: caps.requestEncoding === 'base64-json',
+          maxCountedSeconds: caps.maxRecordingSeconds,
+          countsChannels: caps.countsChannels,
+        }
+      : { maxBodyBytes: Number.POSITIVE_INFINITY, base64: false, countsChannels: false },
+  );
   const output = deps.storage.jobFile(job.id, TRANSCODED_NAME);
   if (fs.existsSync(output)) return; // done by a previous attempt (written atomically)
   await transcodeToOpus(source, output, {

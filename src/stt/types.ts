@@ -1,6 +1,6 @@
 /**
  * The speech-to-text provider interface the pipeline talks to, and the transcript shapes it
- * returns. SpeechKit specifics stay in `src/stt/speechkit/`.
+ * returns. Engine specifics stay in `src/stt/<engine>/`; see `engine.ts` for capabilities.
  */
 
 /** One word with its timing, in milliseconds from the start of the audio. */
@@ -24,6 +24,8 @@ export interface Utterance {
   text: string;
   /** BCP-47 language tag (`kk-KZ`, `ru-RU`) when the engine reports one, else undefined. */
   language?: string;
+  /** How sure the engine is of the text, 0–1 (OpenAI-compatible: exp(avg_logprob)); undefined when not reported. */
+  confidence?: number;
   words: RecognizedWord[];
 }
 

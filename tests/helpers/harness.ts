@@ -15,7 +15,13 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { startApp, type App } from '../../src/app.js';
 import { createApiKey, createTenant } from '../../src/auth/keys.js';
 import { Tenant } from '../../src/db/entities/index.js';
+import type { OpenAiEngineOptions } from '../../src/stt/openai/engine.js';
 import type { SpeechKitProviderOptions } from '../../src/stt/speechkit/index.js';
+import {
+  startOpenAiDouble,
+  type OpenAiDouble,
+  type OpenAiDoubleOptions,
+} from '../openai-double/index.js';
 import { startSpeechKitDouble, type SpeechKitDouble } from '../speechkit-double/index.js';
 import { loadManifests, type FixtureManifest } from '../speechkit-double/manifest.js';
 import { REPO_ROOT } from './repo-root.js';
@@ -49,6 +55,8 @@ export interface TestApp {
   app: App;
   config: Config;
   double: SpeechKitDouble;
+  /** The OpenAI-compatible double, when `opts.openAi` asked for one (engine `openai`). */
+  openai?: OpenAiDouble;
   url: string;
   wsUrl: string;
   dataDir: string;
@@ -124,6 +132,13 @@ export async function startTestApp(
     logLines?: string[];
     /** SpeechKit client tuning on top of the fast test defaults (retries, breaker). */
     sttOptions?: SpeechKitProviderOptions;
+    /** OpenAI-compatible client tuning on top of the fast test defaults (retries, breaker). */
+    openAiOptions?: OpenAiEngineOptions;
+    /**
+     * Starts the OpenAI-compatible double with these options and enables the `openai` engine on
+     * it (`OPENAI_STT_URL`); SpeechKit stays enabled and the default unless `env` says otherwise.
+     */
+    openAi?: OpenAiDoubleOptions;
   } = {},
 ): Promise<TestApp> {
   const double = await startSpeechKitDouble({
@@ -131,6 +146,9 @@ export async function startTestApp(
     manifests: loadManifests(FIXTURES_DIR),
     pollsUntilDone: opts.pollsUntilDone ?? 2,
   });
+  const openai = opts.openAi
+    ? await startOpenAiDouble({ manifests: loadManifests(FIXTURES_DIR), ...opts.openAi })
+    : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-test-'));
   const redis = new Redis(TEST_REDIS_URL);
   await redis.flushdb();
@@ -147,15 +165,24 @@ export async function startTestApp(
     SPEECHKIT_IAM_URL: double.iamUrl,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...RELAXED_LIMITS_ENV,
+    ...(openai
+      ? {
+          OPENAI_STT_URL: openai.url,
+          ...(opts.openAi?.apiKey ? { OPENAI_STT_API_KEY: opts.openAi.apiKey } : {}),
+        }
+      : {}),
     ...env,
   });
   const logger = opts.logLines
     ? pino({ level: config.logLevel }, { write: (line: string) => void opts.logLines!.push(line) })
     : pino({ level: config.logLevel });
   const app = await startApp(config, logger, {
-    poll: { initialDelayMs: 50, maxDelayMs: 200 },
-    retry: { baseDelayMs: 20, maxDelayMs: 200 },
-    ...opts.sttOptions,
+    speechKit: {
+      poll: { initialDelayMs: 50, maxDelayMs: 200 },
+      retry: { baseDelayMs: 20, maxDelayMs: 200 },
+      ...opts.sttOptions,
+    },
+    openAi: { retry: { baseDelayMs: 20, maxDelayMs: 200 }, ...opts.openAiOptions },
   });
   const url = `http://127.0.0.1:${app.api!.port}`;
   const wsUrl = `ws://127.0.0.1:${app.api!.port}/graphql`;
@@ -242,6 +269,7 @@ export async function startTestApp(
     config,
     createTenantKey,
     double,
+    openai,
     url,
     wsUrl,
     dataDir,
@@ -253,6 +281,7 @@ export async function startTestApp(
       await Promise.all(clients.map(async (c) => c.dispose()));
       await app.close();
       await double.close();
+      await openai?.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

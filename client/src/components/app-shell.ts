@@ -119,6 +119,15 @@ export class AppShell extends LocalizedElement {
         display: grid;
         gap: 1rem;
       }
+      .demo-banner {
+        border: 2px solid #b45309;
+        background: #fffbeb;
+        color: #78350f;
+        border-radius: 0.5rem;
+        padding: 0.75rem 1rem;
+        margin: 0;
+        font-weight: 600;
+      }
       .offline {
         border-color: #b91c1c;
         background: #fef2f2;
@@ -269,6 +278,13 @@ export class AppShell extends LocalizedElement {
         </div>
       </header>
       <main>
+        ${
+          this.info?.engines.find((e) => e.id === this.info?.defaultEngine)?.demo
+            ? html`<p class="demo-banner" role="note" data-testid="demo-banner">
+                ${t('demoBanner')}
+              </p>`
+            : nothing
+        }
         ${
           this.infoError
             ? html`<section class="card offline" role="alert">

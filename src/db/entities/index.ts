@@ -5,6 +5,7 @@ export { Speaker } from './speaker.entity.js';
 export { Segment } from './segment.entity.js';
 export { Word } from './word.entity.js';
 export { ApiKey } from './api-key.entity.js';
+export { RecognitionUnit } from './recognition-unit.entity.js';
 
 import { Tenant } from './tenant.entity.js';
 import { Job } from './job.entity.js';
@@ -13,6 +14,7 @@ import { Speaker } from './speaker.entity.js';
 import { Segment } from './segment.entity.js';
 import { Word } from './word.entity.js';
 import { ApiKey } from './api-key.entity.js';
+import { RecognitionUnit } from './recognition-unit.entity.js';
 
 /** Every entity, listed explicitly for MikroORM discovery. */
-export const ENTITIES = [Tenant, ApiKey, Job, Transcript, Speaker, Segment, Word];
+export const ENTITIES = [Tenant, ApiKey, Job, Transcript, Speaker, Segment, Word, RecognitionUnit];

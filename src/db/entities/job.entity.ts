@@ -23,7 +23,7 @@ import { Transcript } from './transcript.entity.js';
 @Index({ properties: ['status', 'expiresAt'] })
 export class Job {
   /** Properties with defaults, optional in `em.create`. */
-  [OptionalProps]?: 'status' | 'progress' | 'attempts' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'status' | 'progress' | 'attempts' | 'createdAt' | 'updatedAt' | 'engine';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'string', length: 36 })
@@ -91,7 +91,12 @@ export class Job {
   @Property({ type: 'integer' })
   attempts = 0;
 
-  /** SpeechKit operation id, saved right after submission so a retry never resubmits. */
+  /** The speech engine that runs (ran) this job: `speechkit`, `openai` or `demo`. */
+  @Field(() => ID, { description: 'The speech engine that transcribes this job (`Engine.id`).' })
+  @Property({ type: 'string', length: 32, default: 'speechkit' })
+  engine: string = 'speechkit';
+
+  /** Operation id of an operation engine (SpeechKit), saved right after submission so a retry never resubmits. */
   @Property({ type: 'string', nullable: true })
   sttOperationId?: string | null;
 

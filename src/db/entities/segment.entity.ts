@@ -47,6 +47,14 @@ export class Segment {
   @Property({ type: 'string', length: 16, nullable: true })
   language?: string | null;
 
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'How sure the engine was of this text, 0 (guess) to 1 (certain), where it reports it (Whisper servers: exp(avg_logprob)); null otherwise.',
+  })
+  @Property({ type: 'double', nullable: true })
+  confidence?: number | null;
+
   @OneToMany(() => Word, (w) => w.segment, { orderBy: { index: 'asc' } })
   words = new Collection<Word>(this);
 }

@@ -1,4 +1,4 @@
-import { Field, InputType } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
 import { Diarization } from '../../domain.js';
 
 /** Options for one transcription; omitted fields take the documented defaults. */
@@ -21,4 +21,11 @@ export class TranscriptionOptionsInput {
     description: 'Numbers, dates and punctuation in written form; default true.',
   })
   textNormalization?: boolean | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The speech engine to use (`Engine.id` from `serviceInfo.engines`, e.g. "speechkit", "openai", "demo"); default `serviceInfo.defaultEngine`. An engine that is not enabled here is refused with BAD_USER_INPUT (reason UNKNOWN_ENGINE).',
+  })
+  engine?: string | null;
 }
