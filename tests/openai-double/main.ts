@@ -47,8 +47,6 @@ console.log(
   `  ${manifests.length} fixture manifest(s) from ${dir}: ${manifests.map((m) => m.file).join(', ') || '-'}`,
 );
 
-const stop = () => {
-  void double.close().then(() => process.exit(0));
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void double.close().finally(() => process.exit(0)));
+}
