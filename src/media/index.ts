@@ -34,3 +34,42 @@ export {
   estimateOpusBytes,
   formatDuration,
 } from './opus-budget.js';
+// Chunking for engines with a per-request limit: speech detection, planning at pauses, cutting.
+export {
+  detectSpeech,
+  adaptiveNoiseDb,
+  DEFAULT_NOISE_DB,
+  REFERENCE_SPEECH_DB,
+  ADAPTIVE_NOISE_RANGE_DB,
+  DEFAULT_MIN_SILENCE_SECONDS,
+  MIN_SPEECH_SECONDS,
+  SHORT_SILENCE_SECONDS,
+  DETECTION_SAMPLE_RATE,
+  DEFAULT_DETECT_TIMEOUT_MS,
+  type DetectSpeechOptions,
+  type SpeechDetection,
+} from './silence.js';
+export {
+  planChunks,
+  splitChunk,
+  estimateChunkBytes,
+  maxChunkDuration,
+  CHUNK_CONTAINER_OVERHEAD_BYTES,
+  DEFAULT_SPLIT_PAUSE_SECONDS,
+  DEFAULT_PADDING_SECONDS,
+  DEFAULT_MIN_CHUNK_SECONDS,
+  MAX_MERGE_PAUSE_SECONDS,
+  MIN_SPLIT_SECONDS,
+  type Chunk,
+  type PlanOptions,
+  type TimeRange,
+} from './chunk-plan.js';
+export {
+  cutChunk,
+  maxBytesPerSecond,
+  DEFAULT_CUT_SAMPLE_RATE,
+  DEFAULT_CUT_OPUS_BITRATE_BPS,
+  type ChunkFormat,
+  type CutOptions,
+  type CutResult,
+} from './cut.js';
