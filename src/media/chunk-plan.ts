@@ -104,8 +104,9 @@ export function maxChunkDuration(
  * Plans the pieces of a recording from its speech.
  *
  * Rules:
- * - every stretch of speech is in exactly one piece, and a piece holds speech (pure silence is
- *   never a piece; no speech at all gives `[]`);
+ * - all speech is covered, every moment of it by exactly one piece (a stretch is in one piece
+ *   unless it has to be split, below), and every piece holds speech (pure silence is never a
+ *   piece; no speech at all gives `[]`);
  * - boundaries lie in pauses: `paddingSeconds` from the speech, or the middle of a shorter pause
  *   (a piece may start at 0 or end at `durationSeconds`);
  * - a piece ends at a pause ≥ `splitPauseSeconds`, or where adding the next speech would take it

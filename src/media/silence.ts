@@ -26,8 +26,8 @@
  * {@link ADAPTIVE_NOISE_RANGE_DB}) is more than 6 dB away, a second pass runs with it. Normalised
  * audio therefore costs one pass; only quiet or very loud recordings cost two.
  *
- * Timestamps: ffmpeg 5.x/6.0 print them with 6 significant digits (1 ms below 1000 s, 10 ms up to
- * 2 h 46 min, 100 ms beyond). Chunk boundaries are put in the middle of pauses of at least 0.3 s or
+ * Timestamps: ffmpeg 5.1 (this project's) prints them with 6 significant digits (`%.6g`: 1 ms
+ * below 1000 s, 10 ms up to 2 h 46 min, 100 ms beyond). Chunk boundaries are put in the middle of pauses of at least 0.3 s or
  * 0.2 s into longer ones, so this never moves a boundary into speech.
  *
  * The log lines are trusted only when they start with `[silencedetect @ 0x…]` or
