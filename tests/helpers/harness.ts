@@ -25,6 +25,7 @@ import {
 import { startSpeechKitDouble, type SpeechKitDouble } from '../speechkit-double/index.js';
 import { loadManifests, type FixtureManifest } from '../speechkit-double/manifest.js';
 import { REPO_ROOT } from './repo-root.js';
+import { testRedisUrl } from './redis-db.js';
 
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'tests/fixtures/audio');
 export const TEST_API_KEY = 'test-api-key';
@@ -42,7 +43,7 @@ export const RELAXED_LIMITS_ENV: Readonly<Record<string, string>> = Object.freez
 });
 
 /** Redis database used by the tests (flushed before each app start), away from real data. */
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+export const TEST_REDIS_URL = testRedisUrl('app', 'TEST_REDIS_URL');
 
 /** A fixture manifest by file name. */
 export function manifest(file: string): FixtureManifest {

@@ -22,8 +22,9 @@ import {
   type Cluster,
   type ServiceProc,
 } from '../helpers/processes.js';
+import { testRedisUrl } from '../helpers/redis-db.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11';
+const REDIS_URL = testRedisUrl('cluster', 'TEST_CLUSTER_REDIS_URL');
 const SHORT = path.join(FIXTURES_DIR, 'dialogue-mono.ogg');
 
 let c: Cluster;

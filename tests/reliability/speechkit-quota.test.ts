@@ -24,8 +24,9 @@ import {
   waitFor,
   type Cluster,
 } from '../helpers/processes.js';
+import { testRedisUrl } from '../helpers/redis-db.js';
 
-const REDIS_URL = process.env.TEST_QUOTA_REDIS_URL ?? 'redis://127.0.0.1:6379/12';
+const REDIS_URL = testRedisUrl('cluster2', 'TEST_QUOTA_REDIS_URL');
 const WORKERS = 4;
 const CONCURRENCY = 4;
 const JOBS = 16;

@@ -16,8 +16,9 @@ import {
   waitFor,
   type Cluster,
 } from '../helpers/processes.js';
+import { testRedisUrl } from '../helpers/redis-db.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11';
+const REDIS_URL = testRedisUrl('cluster', 'TEST_CLUSTER_REDIS_URL');
 const SHORT = path.join(FIXTURES_DIR, 'dialogue-mono.ogg');
 const LOCKED = /database is locked|SQLITE_BUSY/i;
 

@@ -15,8 +15,9 @@ import {
   type QuotaWaitEvent,
   type RequestLimiter,
 } from '../../../src/stt/request-limiter.js';
+import { testRedisUrl } from '../../helpers/redis-db.js';
 
-const REDIS_URL = process.env.TEST_LIMITER_REDIS_URL ?? 'redis://127.0.0.1:6379/10';
+const REDIS_URL = testRedisUrl('limiter', 'TEST_LIMITER_REDIS_URL');
 const scope = randomUUID();
 const clients: Redis[] = [];
 
