@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
 # Installs what is needed (scripts/setup.sh) and starts KazRu-STT Pro (api + worker) on PORT
-# (default 4000). With no SpeechKit credentials in the environment (YANDEX_API_KEY,
-# YANDEX_IAM_TOKEN or YANDEX_SA_KEY_FILE) it also starts the local SpeechKit test double on
-# port 4010 and points the service at it, so the whole pipeline runs offline on real audio.
+# (default 4000). With no speech engine configured (no SpeechKit credentials YANDEX_API_KEY,
+# YANDEX_IAM_TOKEN or YANDEX_SA_KEY_FILE, and no Whisper server OPENAI_STT_URL) it starts the
+# bundled demo server on port 4010 and enables the engine called "demo": the whole pipeline runs
+# offline on real audio, but transcripts are placeholders and the web client says so.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/setup.sh
 
-if [ -z "${YANDEX_API_KEY:-}${YANDEX_IAM_TOKEN:-}${YANDEX_SA_KEY_FILE:-}" ]; then
-  export SPEECHKIT_DOUBLE_PORT="${SPEECHKIT_DOUBLE_PORT:-4010}"
-  export SPEECHKIT_DOUBLE_API_KEY=local-double-key
-  echo "start: no SpeechKit credentials set; using the local SpeechKit test double on :$SPEECHKIT_DOUBLE_PORT"
-  echo "start: (it times real speech in your audio but only knows the text of the fixture recordings)"
-  node dist/tests/speechkit-double/main.js &
+if [ -z "${YANDEX_API_KEY:-}${YANDEX_IAM_TOKEN:-}${YANDEX_SA_KEY_FILE:-}${OPENAI_STT_URL:-}${DEMO_STT_URL:-}" ]; then
+  export OPENAI_DOUBLE_PORT="${OPENAI_DOUBLE_PORT:-4010}"
+  echo "start: no speech engine configured; starting the demo engine (bundled server on :$OPENAI_DOUBLE_PORT)"
+  echo "start: demo transcripts are placeholders: only the fixture recordings in tests/fixtures/audio"
+  echo "start: get their words; other audio shows where speech is, as [demo] speech 0:00–0:04."
+  echo "start: for real recognition set YANDEX_API_KEY (SpeechKit) or OPENAI_STT_URL (a Whisper server)."
+  node dist/tests/openai-double/main.js &
   double_pid=$!
   trap 'kill $double_pid 2>/dev/null || true' EXIT
-  export YANDEX_API_KEY=$SPEECHKIT_DOUBLE_API_KEY
-  export SPEECHKIT_STT_URL="http://127.0.0.1:$SPEECHKIT_DOUBLE_PORT"
-  export SPEECHKIT_OPERATION_URL="http://127.0.0.1:$SPEECHKIT_DOUBLE_PORT"
-  export SPEECHKIT_IAM_URL="http://127.0.0.1:$SPEECHKIT_DOUBLE_PORT/iam/v1/tokens"
+  export DEMO_STT_URL="http://127.0.0.1:$OPENAI_DOUBLE_PORT/v1"
+  export STT_ENGINES=demo
 fi
 port="${PORT:-4000}"
 cat <<MSG

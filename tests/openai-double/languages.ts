@@ -114,9 +114,3 @@ export function fakeEnglish(text: string): string {
   }).join('');
   return `${TRANSLATION_MARK} ${latin}`;
 }
-
-/** `m:ss` for a time in milliseconds (`83_400` → `1:23`). */
-export function clock(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}

@@ -8,7 +8,7 @@ import { ANALYSIS_SAMPLE_RATE } from '../speechkit-double/audio.js';
 import { spreadWords } from '../speechkit-double/recognizer.js';
 import type { ManifestUtterance } from '../speechkit-double/manifest.js';
 import { detectSpeech, type SpeechRegion, type VadOptions } from '../speechkit-double/vad.js';
-import { clock, fakeEnglish, garble, isoCode } from './languages.js';
+import { fakeEnglish, garble, isoCode } from './languages.js';
 import { locatePiece, type FixtureLibrary, type FixtureMatch } from './locate.js';
 
 /** A word of a segment. Times in milliseconds from the start of the piece. */
@@ -216,8 +216,9 @@ function fixtureSegment(
  *   only its words inside the piece. Text per the decoding language: the manifest text when it is
  *   the spoken language (avg_logprob ≈ −0.25), `[translated to English] …` when decoding `en`
  *   (≈ −0.6), a deterministic mangling otherwise (≈ −1.4).
- * - Speech-like audio of no fixture: one segment per VAD region, `[demo] speech m:ss–m:ss`
- *   (times within the piece), avg_logprob −0.9; detection says `en`.
+ * - Speech-like audio of no fixture: one segment per VAD region, `[demo] speech, 3.0 s, not
+ *   recognised` (its length: the piece's position in the recording is not on the wire, so no
+ *   clock time), avg_logprob −0.9; detection says `en`.
  * - No VAD region: with `hallucinateOnSilence`, one segment "Продолжение следует..." (or
  *   "Thank you." when decoding `en`) over the first ≤ 30 s, no_speech_prob 0.85, avg_logprob
  *   −1.3; otherwise no segment. Detection says `ru`.
@@ -253,7 +254,7 @@ export function transcribePiece(input: {
       .filter((s): s is PieceSegment => !!s);
   } else if (kind === 'unknown') {
     segments = regions.map((r) => {
-      const text = `[demo] speech ${clock(r.startMs)}–${clock(r.endMs)}`;
+      const text = `[demo] speech, ${((r.endMs - r.startMs) / 1000).toFixed(1)} s, not recognised`;
       return {
         ...r,
         text,

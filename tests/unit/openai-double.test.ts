@@ -337,7 +337,7 @@ describe('OpenAI-compatible test double', () => {
       { key: KEY },
     );
     expect(r.status).toBe(200);
-    expect(r.json.text).toBe('[demo] speech 0:00–0:03');
+    expect(r.json.text).toBe('[demo] speech, 3.0 s, not recognised');
     expect(openai.requests.at(-1)!.transcription?.kind).toBe('unknown');
   });
 
