@@ -5,7 +5,7 @@
  *
  *   npm run bench                 # everything (15 min, 1 h and 4 h inputs)
  *   npm run bench -- --quick      # a ~2-minute subset (smaller inputs, fewer runs)
- *   npm run bench -- --only=reads # one suite: reads, uploads, subscriptions or workers
+ *   npm run bench -- --only=reads # one suite: reads, uploads, subscriptions, workers or engines
  *
  * Exit code 1 when a target is missed, so a regression is visible in a script.
  */
@@ -18,6 +18,7 @@ import { runTranscriptReads } from './suites/transcript-read.js';
 import { runSubscriptions } from './suites/subscriptions.js';
 import { runUploads } from './suites/uploads.js';
 import { runWorkerMemory } from './suites/worker-memory.js';
+import { runEngines } from './suites/engines.js';
 
 interface Suite {
   name: string;
@@ -51,6 +52,11 @@ const SUITES: Suite[] = [
     name: 'workers',
     // The whole pipeline on a fresh worker: 1 h (quick) or 1 h and 4 h.
     run: (quick) => runWorkerMemory({ seconds: quick ? 3600 : 14_400 }),
+  },
+  {
+    name: 'engines',
+    // The OpenAI-compatible engine on its double: 10 min (quick) or 20 min and 1 h.
+    run: (quick) => runEngines({ durations: quick ? [600] : [1200, 3600] }),
   },
 ];
 

@@ -87,3 +87,16 @@ export function sampleRss(pid: number, everyMs: number, label: () => string): Rs
     },
   };
 }
+
+/**
+ * Sum of `kazru_pipeline_stage_duration_seconds` per stage from a worker's `/metrics` on `port`,
+ * in seconds by stage name (`transcode`, `recognition`, `persist`).
+ */
+export async function stageSeconds(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, number> = {};
+  const re =
+    /^kazru_pipeline_stage_duration_seconds_sum\{[^}]*stage="([^"]+)"[^}]*\} ([0-9.e+-]+)$/gm;
+  for (const m of text.matchAll(re)) out[m[1]] = Number(m[2]);
+  return out;
+}

@@ -23,7 +23,7 @@ import {
   sleep,
   type Cluster,
 } from '../../tests/helpers/processes.js';
-import { rss, rssParts, sampleRss } from '../lib/probe.js';
+import { rss, rssParts, sampleRss, stageSeconds } from '../lib/probe.js';
 import { fmtMB, type Row } from '../lib/stats.js';
 
 /** Redis database the suite flushes and uses (tests use 9–12, the other suites 13). */
@@ -179,14 +179,4 @@ async function measureRun(
     worker.kill('SIGKILL');
     await worker.exited;
   }
-}
-
-/** Sum of `kazru_pipeline_stage_duration_seconds` per stage from a worker's `/metrics`. */
-async function stageSeconds(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out: Record<string, number> = {};
-  const re =
-    /^kazru_pipeline_stage_duration_seconds_sum\{[^}]*stage="([^"]+)"[^}]*\} ([0-9.e+-]+)$/gm;
-  for (const m of text.matchAll(re)) out[m[1]] = Number(m[2]);
-  return out;
 }

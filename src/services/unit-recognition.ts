@@ -89,7 +89,7 @@ async function writePlan(job: Job, run: UnitRun): Promise<RecognitionUnit[]> {
       bytesPerSecond,
       // Speaker labels are only consistent within one request: keep those requests long.
       ...(job.diarizationApplied === Diarization.SPEAKER_LABELING
-        ? { splitPauseSeconds: Number.POSITIVE_INFINITY }
+        ? { splitPauseSeconds: caps.maxRequestSeconds }
         : {}),
     });
     for (const c of chunks) {

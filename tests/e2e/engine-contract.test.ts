@@ -58,6 +58,8 @@ interface EngineCase {
   outage(t: TestApp, n: number): void;
   /** Env that makes the service's credentials wrong. */
   badCredentials: Record<string, string>;
+  /** Starts the service on an engine that takes its time (several seconds for the dialogue). */
+  startSlow(): Promise<TestApp>;
 }
 
 const CASES: EngineCase[] = [
@@ -67,6 +69,7 @@ const CASES: EngineCase[] = [
     requests: (t) => t.double.requests.length,
     outage: (t, n) => t.double.faults.push({ on: 'submit', status: 503, times: n }),
     badCredentials: { YANDEX_API_KEY: 'wrong-key' },
+    startSlow: () => startTestApp({}, { pollsUntilDone: 200 }),
   },
   {
     id: 'openai',
@@ -78,6 +81,11 @@ const CASES: EngineCase[] = [
     requests: (t) => t.openai!.requests.length,
     outage: (t, n) => t.openai!.faults.push({ on: 'submit', status: 503, times: n }),
     badCredentials: { OPENAI_STT_API_KEY: 'wrong-key' },
+    startSlow: () =>
+      startTestApp(
+        { STT_DEFAULT_ENGINE: 'openai' },
+        { openAi: { flavour: 'whisper.cpp', latencyMs: 1500 } },
+      ),
   },
 ];
 
@@ -192,4 +200,112 @@ describe.each(CASES)('engine $id with wrong credentials', (engine) => {
       await t.close();
     }
   }, 90_000);
+});
+
+describe.each(CASES)('engine $id, cancelled mid-recognition', (engine) => {
+  test('cancelJob stops the work: CANCELLED, no transcript, no further requests to the engine', async () => {
+    const t = await engine.startSlow();
+    try {
+      const up = await t.upload(DIALOGUE, { engine: engine.id });
+      const id = up.data.uploadAudio.id as string;
+      await waitForStatus(t, id, ['TRANSCRIBING'], 30_000);
+      // Let the first request reach the engine, then cancel.
+      const deadline = Date.now() + 10_000;
+      while (engine.requests(t) === 0 && Date.now() < deadline) await sleep(20);
+      const r = await t.gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id });
+      expect(r.data.cancelJob.status).toBe('CANCELLED');
+      await sleep(300); // an in-flight request is aborted; nothing new may start
+      const after = engine.requests(t);
+      await sleep(2000);
+      expect(engine.requests(t)).toBe(after);
+      const job = (await t.gql(TRANSCRIPT, { id })).data.job;
+      expect({ status: job.status, transcript: job.transcript }).toEqual({
+        status: 'CANCELLED',
+        transcript: null,
+      });
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+});
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe('engine openai: what only a Whisper server can get wrong', () => {
+  test('Kazakh detected as Tatar is not an answer: the piece is decoded again in Kazakh', async () => {
+    const t = await startTestApp(
+      { STT_DEFAULT_ENGINE: 'openai' },
+      { openAi: { flavour: 'whisper.cpp', misdetect: { from: 'kk', to: 'tt' } } },
+    );
+    try {
+      const up = await t.upload(DIALOGUE, { languages: ['kk-KZ', 'ru-RU'] });
+      const id = up.data.uploadAudio.id as string;
+      await waitForStatus(t, id, ['COMPLETED', 'FAILED'], 60_000);
+      const job = (await t.gql(TRANSCRIPT, { id })).data.job;
+      const expected = manifest('dialogue-mono.ogg').utterances;
+      expect(job.transcript.segments.map((s: any) => [s.language, words(s.text)])).toEqual(
+        expected.map((u) => [u.language, words(u.text)]),
+      );
+      // Each Kazakh piece cost one more request (sent again with language=kk); Russian ones did not.
+      const sent = t.openai!.requests.map((r) => r.language);
+      expect(sent.filter((l) => l === 'kk')).toHaveLength(
+        expected.filter((u) => u.language === 'kk-KZ').length,
+      );
+      expect(sent.filter((l) => l === 'auto')).toHaveLength(expected.length);
+    } finally {
+      await t.close();
+    }
+  }, 90_000);
+
+  test('SPEAKER_LABELING is refused at upload when the server cannot label speakers, and works when it can', async () => {
+    const plain = await startTestApp(
+      { STT_DEFAULT_ENGINE: 'openai' },
+      { openAi: { flavour: 'whisper.cpp' } },
+    );
+    try {
+      const dirs = plain.jobDirs();
+      const up = await plain.upload(DIALOGUE, { diarization: 'SPEAKER_LABELING' });
+      expect(up.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'DIARIZATION_UNSUPPORTED',
+      });
+      expect(up.errors[0].message).toMatch(/Engines that can: speechkit/);
+      expect(plain.jobDirs()).toEqual(dirs);
+      // AUTO on mono is one speaker there.
+      const auto = await plain.upload(DIALOGUE);
+      const id = auto.data.uploadAudio.id as string;
+      await waitForStatus(plain, id, ['COMPLETED', 'FAILED'], 60_000);
+      const job = (await plain.gql(TRANSCRIPT, { id })).data.job;
+      expect(job.diarizationApplied).toBe('NONE');
+      expect(new Set(job.transcript.segments.map((s: any) => s.speaker.tag)).size).toBe(1);
+    } finally {
+      await plain.close();
+    }
+    const diarizing = await startTestApp(
+      {
+        STT_DEFAULT_ENGINE: 'openai',
+        OPENAI_STT_DIARIZATION: 'diarized_json',
+        OPENAI_STT_MODEL: 'gpt-4o-transcribe-diarize',
+        OPENAI_STT_LANGUAGE_DETECTION: 'omit',
+      },
+      { openAi: { flavour: 'openai', diarization: true } },
+    );
+    try {
+      const up = await diarizing.upload(DIALOGUE, { diarization: 'SPEAKER_LABELING' });
+      expect(up.errors).toBeUndefined();
+      const id = up.data.uploadAudio.id as string;
+      await waitForStatus(diarizing, id, ['COMPLETED', 'FAILED'], 60_000);
+      const job = (await diarizing.gql(TRANSCRIPT, { id })).data.job;
+      expect(job.status).toBe('COMPLETED');
+      const expected = manifest('dialogue-mono.ogg').utterances;
+      const tags = job.transcript.segments.map((s: any) => s.speaker.tag);
+      // Speakers alternate as in the recording: A, B, A, B.
+      expect(tags).toHaveLength(expected.length);
+      expect(new Set(tags).size).toBe(2);
+      expect(tags[0]).toBe(tags[2]);
+      expect(tags[1]).toBe(tags[3]);
+    } finally {
+      await diarizing.close();
+    }
+  }, 120_000);
 });
