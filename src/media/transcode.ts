@@ -27,11 +27,78 @@ export const OPUS_INPUT_SAMPLE_RATE = 16_000;
  */
 export const OPUS_COMPLEXITY = 5;
 
+/**
+ * Per-channel loudness normalisation, the `-af` chain ffmpeg runs before the encoder when
+ * {@link TranscodeOptions.normalizeLoudness} is on (the default). Filter behaviour as documented
+ * in ffmpeg-filters (https://ffmpeg.org/ffmpeg-filters.html: aresample, aformat, dynaudnorm,
+ * loudnorm); ffmpeg 5.1 here.
+ *
+ * 1. `aresample=16000`: down to the encoder's rate ({@link OPUS_INPUT_SAMPLE_RATE}) first, so the
+ *    normaliser works on 16 000 samples per second per channel, not the source's 44.1/48 kHz.
+ * 2. `aformat=channel_layouts=mono|stereo`: a mono source stays mono, stereo (also a 2-channel
+ *    source of unknown layout) stays stereo, a source with more channels is downmixed to stereo
+ *    by ffmpeg's standard matrix (as `-ac 2` does), so surround and LFE channels are not levelled
+ *    on their own.
+ * 3. `dynaudnorm` (Dynamic Audio Normalizer) with `coupling=0`: "if channel coupling is disabled,
+ *    the gain factor is determined independently for each channel" (ffmpeg-filters), i.e. the
+ *    channels are split, levelled on their own and joined back inside one filter. For each
+ *    `framelen=250` ms frame of a channel it takes the gain that would bring the frame's peak to
+ *    `peak=0.84` (−1.5 dBFS), capped at `maxgain=31.62` (+30 dB); a minimum filter and a Gaussian
+ *    smoothing over `gausssize=15` frames (3.75 s) then make the gain move over seconds, never
+ *    within a word, and never above what the loudest frame within ±1.9 s allows (no clipping).
+ *    Dynamics within a 3.75 s stretch are kept; only levels between stretches are evened out, so a
+ *    party recorded 20 dB quieter is raised about 20 dB more than the other.
+ *
+ * Then the usual `-ac 1|2` and encoder. For 2-channel output each speaker's channel has been
+ * levelled on its own. For the mono mix of a stereo call both channels are levelled BEFORE the
+ * downmix, so the quiet party is not mixed in 20 dB under the loud one (levelling the mix instead
+ * could not separate them: the loud party's peaks cap the gain wherever both are near). A mono
+ * source is levelled as it is.
+ *
+ * Silence is not blown up into noise: the gain is at most +30 dB, so digital silence stays
+ * exactly silent (0 × gain; libopus itself leaves a trace ≤ −84 dBFS, with or without this), and
+ * a −85 dBFS RMS noise floor in a long pause comes out near −60 dBFS RMS at most; next to speech
+ * a pause gets the speech's gain (minimum filter), not more.
+ *
+ * Measured on the 2-core dev box (shared with other work, so wall times vary; CPU times below are
+ * ffmpeg's user time). Levels: `tests/integration/loudness.test.ts` on `call-stereo-quiet.ogg`,
+ * speech 19 dB apart in (−21.9 / −40.9 dBFS RMS) comes out 1.5 dB apart in both channels
+ * (−21.3 / −19.8) and in the mono mix (−24.4 / −22.9; 19 dB apart without normalisation).
+ * - `dynaudnorm`, not `loudnorm`. One hour of the stereo call fixture looped (48 kHz Opus):
+ *   decode + resample to 16 kHz alone 6.1 s CPU; with this `dynaudnorm` 6.6 s (+0.5 s per hour).
+ *   The whole transcode as here (stereo, 32 kbit/s) took 33–38 s CPU with or without it (two runs
+ *   each: the difference is below run-to-run noise). `loudnorm` (EBU R128, single-pass dynamic
+ *   mode, I=-23:LRA=11:TP=-2) has no per-channel mode (it measures all channels together, so
+ *   `channelsplit`, one `loudnorm` per channel and `join` are needed) and upsamples to 192 kHz
+ *   internally for its true-peak limiter: +92 s CPU per hour for the two instances, 132.5 s for
+ *   the whole transcode against 34 s bare (~4×): about 3 extra CPU minutes for the longest
+ *   accepted file (4 h mono: one instance; 2 h stereo: two).
+ * - 250 ms × 15 frames rather than the default 500 ms × 31 (15.5 s): dynaudnorm starts and ends
+ *   its gain history at ×1, so the first and last half window of a file are raised only partly.
+ *   With the default, the last quiet utterance of the 20 s fixture was raised 5 dB instead of 20;
+ *   with 3.75 s it comes within 1 dB of the loud channel.
+ * - `peak=0.84`, not the default 0.95: Opus overshoots the peaks it is given; levelled to 0.95,
+ *   the decoded fixture peaked at +0.2 dBFS (clipped in 16-bit PCM), levelled to 0.84 at −0.7.
+ * - No `threshold`: with it (ffmpeg 5.1) frames under the threshold drop out of the Gaussian sum
+ *   without it being renormalised, which pulled speech next to pauses down (`t=0.001` cut the
+ *   loud channel's peaks from −0.6 to −6.8 dBFS); the gain cap bounds the pauses instead.
+ */
+export const LOUDNESS_FILTER =
+  `aresample=${OPUS_INPUT_SAMPLE_RATE},aformat=channel_layouts=mono|stereo,` +
+  'dynaudnorm=framelen=250:gausssize=15:peak=0.84:maxgain=31.62:coupling=0';
+
 export interface TranscodeOptions {
   /** 1: downmix to mono (`-ac 1`); 2: keep two channels apart (one speaker each). */
   channels: 1 | 2;
   /** Target bitrate in bits per second, total over channels; see `chooseOpusBitrate`. */
   bitrateBps: number;
+  /**
+   * Level each channel on its own before encoding ({@link LOUDNESS_FILTER}: ffmpeg `dynaudnorm`,
+   * at most +30 dB), so a call party recorded 15–20 dB quieter than the other is still
+   * recognised. For the mono mix of a stereo source the channels are levelled before the downmix.
+   * Default true; false encodes the audio at its own levels.
+   */
+  normalizeLoudness?: boolean;
   /**
    * Stop decoding the input after this many seconds (`-t` on the input); default
    * {@link SPEECHKIT_MAX_AUDIO_SECONDS} (4 h), the most SpeechKit accepts. Also sets the output
@@ -71,7 +138,8 @@ export function transcodeOutputLimitBytes(seconds: number, bitrateBps: number): 
 /**
  * Default transcode time budget for `seconds` of audio: 60 s plus a quarter of the audio's length
  * (so ffmpeg must reach 4× real time). Measured on the 2-core dev box at complexity 5: 134× real
- * time (see {@link OPUS_COMPLEXITY}), 4 h in under 2 min; the budget for 4 h is 61 min.
+ * time (see {@link OPUS_COMPLEXITY}), 4 h in under 2 min; the budget for 4 h is 61 min. Loudness
+ * normalisation ({@link LOUDNESS_FILTER}) adds about 0.5 s of CPU per hour of audio.
  */
 export function defaultTranscodeTimeoutMs(seconds: number): number {
   return 60_000 + Math.ceil(seconds * 250);
@@ -79,7 +147,8 @@ export function defaultTranscodeTimeoutMs(seconds: number): number {
 
 /**
  * Transcodes `input` to OGG/Opus at `output`: first audio stream only, resampled to 16 kHz
- * (`-ar 16000`, so libopus works in wideband), mono downmix or two separate channels,
+ * (`-ar 16000`, so libopus works in wideband), each channel levelled on its own unless
+ * `normalizeLoudness` is false ({@link LOUDNESS_FILTER}), mono downmix or two separate channels,
  * `-application voip`, constrained VBR at `bitrateBps` (average never above target, so the size is
  * predictable: about bitrate/8 bytes per second plus ~77 B/s of Ogg paging), 20 ms frames, no
  * metadata copied. The input is read with the same protocol/demuxer whitelist as `probeMedia`.
@@ -105,6 +174,7 @@ export async function transcodeToOpus(
   opts: TranscodeOptions,
 ): Promise<void> {
   const { channels, bitrateBps, onProgress, signal } = opts;
+  const normalizeLoudness = opts.normalizeLoudness ?? true;
   const maxDurationSeconds = opts.maxDurationSeconds ?? SPEECHKIT_MAX_AUDIO_SECONDS;
   if (channels !== 1 && channels !== 2) throw new RangeError(`channels must be 1 or 2`);
   if (!(bitrateBps >= 6_000 && bitrateBps <= 510_000)) {
@@ -148,6 +218,7 @@ export async function transcodeToOpus(
       '-dn',
       '-map_metadata',
       '-1',
+      ...(normalizeLoudness ? ['-af', LOUDNESS_FILTER] : []),
       '-ac',
       String(channels),
       '-ar',
