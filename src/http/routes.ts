@@ -23,7 +23,7 @@ import {
 } from '../exports/index.js';
 import type { JobService } from '../services/job.service.js';
 import { principalOf } from '../auth/principal.js';
-import { describeSttConfig } from '../stt/speechkit/index.js';
+import { describeEngineHealth } from '../stt/registry.js';
 
 const run = promisify(execFile);
 const FORMATS: Record<string, ExportFormat> = { txt: 'TXT', srt: 'SRT', vtt: 'VTT', json: 'JSON' };
@@ -179,8 +179,10 @@ export async function checkHealth(deps: Pick<RouteDeps, 'config' | 'orm' | 'redi
       return { version: stdout.split('\n')[0] };
     }),
   ]);
-  const stt = describeSttConfig(deps.config.stt);
-  const sttOk = { ok: stt.configured, ...stt };
+  // The default engine must be usable; other enabled engines are reported as they are.
+  const engines = describeEngineHealth(deps.config);
+  const main = engines.find((e) => e.id === deps.config.engines.defaultEngine);
+  const sttOk = { ok: main?.configured === true, defaultEngine: main?.id, engines };
   const ok = database.ok && redis.ok && ffmpeg.ok && sttOk.ok;
   return { status: ok ? 'ok' : 'unavailable', database, redis, ffmpeg, stt: sttOk };
 }

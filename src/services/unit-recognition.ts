@@ -127,10 +127,26 @@ async function sendPending(job: Job, units: RecognitionUnit[], run: UnitRun): Pr
   report();
   const stop = new AbortController();
   const signal = AbortSignal.any([run.signal, stop.signal]);
+  // Each worker cuts the next unit's audio while its current one is with the engine, so ffmpeg's
+  // start-up and seek are not added to every request's latency.
+  const cuts = new Map<RecognitionUnit, Promise<CutUnit>>();
+  const cut = (unit: RecognitionUnit) => {
+    let p = cuts.get(unit);
+    if (!p) {
+      p = cutUnit(job, unit, { ...run, signal });
+      p.catch(() => undefined); // judged when the unit is sent
+      cuts.set(unit, p);
+    }
+    return p;
+  };
   const worker = async () => {
     for (let unit = queue.shift(); unit; unit = queue.shift()) {
       if (signal.aborted) return;
-      const replaced = await sendUnit(job, unit, { ...run, signal }, speech);
+      const audio = cut(unit);
+      if (queue[0]) cut(queue[0]);
+      const replaced = await sendUnit(job, unit, await audio, { ...run, signal }, speech).finally(
+        () => cuts.delete(unit),
+      );
       if (replaced) {
         // Split after a 413: the halves join the queue (and the plan) in its place.
         const i = units.indexOf(unit);
@@ -149,35 +165,59 @@ async function sendPending(job: Job, units: RecognitionUnit[], run: UnitRun): Pr
     }),
   );
   const results = await Promise.allSettled(workers);
+  // Pieces cut ahead for units that were not sent (a failure or a cancel stopped the workers).
+  for (const p of cuts.values()) {
+    await p.then((c) => run.storage.removeFile(job.id, c.name)).catch(() => undefined);
+  }
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (run.signal.aborted) throw run.signal.reason;
   if (failed) throw failed.reason;
 }
 
+/** A unit's audio, cut into the job directory as `name`. */
+interface CutUnit {
+  name: string;
+  audioPath: string;
+  format: UnitRequest['format'];
+  /** Bytes. */
+  bytes: number;
+}
+
+/** Cuts one unit's audio (its channel, or the mono mix) in the engine's first format. */
+async function cutUnit(job: Job, unit: RecognitionUnit, run: UnitRun): Promise<CutUnit> {
+  const format = run.engine.capabilities.audioFormats[0];
+  const name = `unit-${unit.index}.${format === 'flac' ? 'flac' : 'ogg'}`;
+  const audioPath = run.storage.jobFile(job.id, name);
+  const { bytes } = await cutChunk(run.audioPath, {
+    startSeconds: unit.startSeconds,
+    endSeconds: unit.endSeconds,
+    channel: job.diarizationApplied === Diarization.CHANNELS ? unit.channel : undefined,
+    output: audioPath,
+    format,
+    signal: run.signal,
+  });
+  return { name, audioPath, format, bytes };
+}
+
 /**
- * Cuts one unit's audio, sends it and saves the answer on its row. When the engine refuses the
- * size, replaces the unit by two halves split at a pause and returns them (unsent).
+ * Sends one unit's cut audio and saves the answer on its row; the piece is removed afterwards.
+ * When the engine refuses the size, replaces the unit by two halves split at a pause and returns
+ * them (unsent).
  */
 async function sendUnit(
   job: Job,
   unit: RecognitionUnit,
+  cut: CutUnit,
   run: UnitRun,
   speechCache: Map<number, Promise<SpeechDetection>>,
 ): Promise<RecognitionUnit[] | undefined> {
   const { engine, storage } = run;
-  const format = engine.capabilities.audioFormats[0];
-  const name = `unit-${unit.index}.${format === 'flac' ? 'flac' : 'ogg'}`;
-  const output = storage.jobFile(job.id, name);
   try {
-    const cut = await cutChunk(run.audioPath, {
-      startSeconds: unit.startSeconds,
-      endSeconds: unit.endSeconds,
-      channel: job.diarizationApplied === Diarization.CHANNELS ? unit.channel : undefined,
-      output,
-      format,
-      signal: run.signal,
+    const request = unitRequest(job, unit, {
+      audioPath: cut.audioPath,
+      format: cut.format,
+      bytes: cut.bytes,
     });
-    const request = unitRequest(job, unit, { audioPath: output, format, bytes: cut.bytes });
     let answer: { raw: string; requests: number };
     try {
       answer = await whileSttAvailable(() => engine.recognizeUnit(request, run.signal), {
@@ -206,7 +246,7 @@ async function sendUnit(
     run.metrics?.audioSecondsBilled.inc({ engine: engine.info.id, channels: '1' }, seconds);
     return undefined;
   } finally {
-    await storage.removeFile(job.id, name).catch(() => undefined);
+    await storage.removeFile(job.id, cut.name).catch(() => undefined);
   }
 }
 

@@ -8,7 +8,7 @@ import type { EngineCapabilities, EngineInfo, SttEngine } from './engine.js';
 import type { HttpObserver } from './http/index.js';
 import { createOpenAiEngine, type OpenAiEngineOptions } from './openai/engine.js';
 import { createSpeechKitEngine } from './speechkit/engine.js';
-import type { SpeechKitProviderOptions } from './speechkit/index.js';
+import { describeSttConfig, type SpeechKitProviderOptions } from './speechkit/index.js';
 
 /** What engines may share from the process: logging, metrics hooks, test tuning. */
 export interface EngineDeps {
@@ -77,4 +77,28 @@ export function describeEngines(config: Config): EngineDescription[] {
     ...e.info,
     capabilities: e.capabilities,
   }));
+}
+
+/** Health-endpoint view of one enabled engine; never contains secrets. */
+export interface EngineHealth {
+  id: string;
+  /** False when the engine lacks what it needs to work (SpeechKit without credentials). */
+  configured: boolean;
+  /** Engine-specific, secret-free settings (URLs, model, auth kind). */
+  [detail: string]: unknown;
+}
+
+/** Describes each enabled engine's configuration for the health endpoint (no network). */
+export function describeEngineHealth(config: Config): EngineHealth[] {
+  return config.engines.enabled.map((id): EngineHealth => {
+    if (id === 'speechkit') return { id, ...describeSttConfig(config.stt) };
+    const cfg = config.engines[id];
+    return {
+      id,
+      configured: cfg !== undefined,
+      url: cfg?.url,
+      model: cfg?.model,
+      auth: cfg?.apiKey ? 'bearer' : 'none',
+    };
+  });
 }

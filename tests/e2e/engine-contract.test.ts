@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { EXPORT_FORMATS } from '../../src/exports/index.js';
 import {
   FIXTURES_DIR,
   manifest,
@@ -119,6 +120,16 @@ describe.each(CASES)('engine $id', (engine) => {
     for (const [i, s] of segments.entries()) {
       expect(Math.abs(s.start - expected[i].startMs / 1000)).toBeLessThan(0.5);
       expect(Math.abs(s.end - expected[i].endMs / 1000)).toBeLessThan(0.5);
+    }
+    // Every export carries every word (subtitle formats may break an utterance into cues).
+    for (const format of EXPORT_FORMATS.map((f) => f.toLowerCase())) {
+      const res = await fetch(`${t.url}/api/v1/jobs/${job.id}/export/${format}`);
+      expect({ format, status: res.status }).toEqual({ format, status: 200 });
+      const body = ` ${words(await res.text())} `;
+      const missing = expected
+        .flatMap((u) => words(u.text).split(' '))
+        .filter((w) => !body.includes(` ${w} `));
+      expect({ format, missing }).toEqual({ format, missing: [] });
     }
     if (engine.id === 'openai') {
       // Whisper reports how sure it is; SpeechKit's v3 result carries no such score.
