@@ -28,7 +28,7 @@ export const isTerminal = (s: JobStatus): boolean => TERMINAL_STATUSES.includes(
  * How speakers are told apart.
  * - AUTO: CHANNELS when a stereo file's two channels carry different voices (a call recording),
  *   else SPEAKER_LABELING on a mono mix.
- * - SPEAKER_LABELING: SpeechKit speaker labelling on a mono mix (at most 2 speakers).
+ * - SPEAKER_LABELING: the engine labels speakers in a mono mix (only engines that declare it).
  * - CHANNELS: each stereo channel is one speaker.
  * - NONE: one speaker.
  */
@@ -48,7 +48,10 @@ export interface JobOptions {
   textNormalization: boolean;
 }
 
-/** Languages SpeechKit v3 accepts (SpeechKit v3 docs, "Languages and models"), plus `auto`. */
+/**
+ * Languages an upload may ask for (the widest engine's list: SpeechKit v3, "Languages and
+ * models"); each engine declares which of them it recognises (`Engine.languages`).
+ */
 export const SUPPORTED_LANGUAGES = [
   'kk-KZ',
   'ru-RU',

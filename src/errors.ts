@@ -78,15 +78,15 @@ export class BadInputError extends AppError {
 export type JobErrorCode =
   /** ffmpeg could not decode or encode the audio. */
   | 'TRANSCODE_FAILED'
-  /** The transcoded audio does not fit SpeechKit's inline request limit (60 MB body). */
+  /** The audio does not fit the engine's request limit (SpeechKit: 60 MB body; a piece a Whisper server refused that cannot be split). */
   | 'AUDIO_TOO_LARGE'
-  /** The audio exceeds SpeechKit's 4 h limit counted across channels. */
+  /** The audio exceeds the engine's longest recording (SpeechKit: 4 h counted across channels). */
   | 'AUDIO_TOO_LONG'
-  /** SpeechKit rejected our credentials (401/403) or IAM token exchange failed. */
+  /** The engine rejected our credentials (401/403), or SpeechKit's IAM token exchange failed. */
   | 'STT_AUTH_FAILED'
-  /** SpeechKit rejected the request as invalid (400). */
+  /** The engine rejected the request as invalid (400 and other 4xx). */
   | 'STT_BAD_REQUEST'
-  /** SpeechKit stayed unavailable (429/5xx/timeouts) beyond the retry budget. */
+  /** The engine stayed unavailable (429/5xx/timeouts) beyond the retry budget. */
   | 'STT_UNAVAILABLE'
   /** The recognition operation finished with an error. */
   | 'STT_OPERATION_FAILED'

@@ -154,7 +154,7 @@ export const ENQUEUE_TIMEOUT_MS = 3_000;
 /**
  * Enqueues a job by its database id. Safe to call twice, from any number of processes at once:
  * bee-queue's `addJob` script adds nothing when a job with that id is already waiting, active or
- * delayed. Retries (with exponential backoff) cover transient faults such as SpeechKit being down.
+ * delayed. Retries (with exponential backoff) cover transient faults such as an engine being down.
  * @throws Error when Redis does not accept the job within {@link ENQUEUE_TIMEOUT_MS}.
  */
 export async function enqueueTranscription(

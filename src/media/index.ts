@@ -5,7 +5,7 @@
  * - {@link probeMedia}: is an upload usable audio? (BadInputError with a `MEDIA_*` reason if not)
  * - {@link channelsCarrySameSignal}: is a stereo file really two copies of one signal?
  * - {@link transcodeToOpus}: upload → OGG/Opus for speech recognition (JobError `TRANSCODE_FAILED`)
- * - {@link chooseOpusBitrate} and friends: what fits SpeechKit's 60 MB / 4 h limits (pure)
+ * - {@link chooseOpusBitrate} and friends: what fits one request of an engine's declared size (pure)
  */
 export {
   probeMedia,
@@ -23,8 +23,6 @@ export {
 } from './transcode.js';
 export { INPUT_DEMUXERS, INPUT_HARDENING_OPTIONS } from './ffmpeg-process.js';
 export {
-  SPEECHKIT_INLINE_BODY_LIMIT_BYTES,
-  SPEECHKIT_MAX_AUDIO_SECONDS,
   MONO_BITRATE_LADDER_BPS,
   STEREO_BITRATE_LADDER_BPS,
   JSON_ENVELOPE_MARGIN_BYTES,
@@ -33,6 +31,7 @@ export {
   estimateInlineBodyBytes,
   estimateOpusBytes,
   formatDuration,
+  type OpusBudget,
 } from './opus-budget.js';
 // Chunking for engines with a per-request limit: speech detection, planning at pauses, cutting.
 export {

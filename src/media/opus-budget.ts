@@ -1,26 +1,15 @@
 /**
- * How much OGG/Opus audio fits one SpeechKit v3 inline request, and the bitrate to encode at.
- * Pure functions, no I/O.
- *
- * SpeechKit limits (speechkit-v3 notes, §2.6 "Audio formats and limits"): asynchronous recognition
- * takes at most 4 h of audio, counted as the total duration across all channels, and at most
- * 60 MB of request body when the audio is sent inline. The docs do not say whether the 60 MB means
- * raw audio or the base64 JSON body, so we budget for the body: base64 (×4/3) plus the JSON around
- * it, and read "MB" as 10^6 bytes.
+ * How much OGG/Opus audio fits one recognition request of a given size, and the bitrate to
+ * encode at. Pure functions, no I/O. The limits come from the engine's declared capabilities
+ * (`src/stt/engine.ts` `requestBudget`): the body size, whether the audio travels as base64 inside
+ * JSON (×4/3 plus the JSON around it), and the longest audio, possibly counted across channels.
  */
 import { JobError } from '../errors.js';
-
-/** SpeechKit v3 inline request body limit (60 MB, read as 60 × 10^6 bytes). */
-export const SPEECHKIT_INLINE_BODY_LIMIT_BYTES = 60_000_000;
-
-/** SpeechKit async limit: 4 h of audio, counted across channels (2 h of stereo). */
-export const SPEECHKIT_MAX_AUDIO_SECONDS = 14_400;
 
 /**
  * What one request may carry, from an engine's declared capabilities: `maxBodyBytes` of body,
  * the audio inside it as base64 when `base64`, at most `maxCountedSeconds` of audio (× channels
- * when `countsChannels`; undefined: no limit). The default is SpeechKit's, for callers that
- * predate engines.
+ * when `countsChannels`; undefined: no limit).
  */
 export interface OpusBudget {
   maxBodyBytes: number;
@@ -28,13 +17,6 @@ export interface OpusBudget {
   maxCountedSeconds?: number;
   countsChannels: boolean;
 }
-
-const SPEECHKIT_BUDGET: OpusBudget = {
-  maxBodyBytes: SPEECHKIT_INLINE_BODY_LIMIT_BYTES,
-  base64: true,
-  maxCountedSeconds: SPEECHKIT_MAX_AUDIO_SECONDS,
-  countsChannels: true,
-};
 
 /** Bitrates tried for mono speech, best first (bits per second). */
 export const MONO_BITRATE_LADDER_BPS = [32_000, 24_000, 20_000, 16_000, 12_000] as const;
@@ -79,7 +61,7 @@ function assertChannels(channels: number): asserts channels is 1 | 2 {
   }
 }
 
-/** Seconds SpeechKit counts against its 4 h limit: duration × channels. */
+/** Seconds an engine that counts channels counts against its limit: duration × channels. */
 export function audioSecondsCounted(durationSeconds: number, channels: number): number {
   assertDuration(durationSeconds);
   return durationSeconds * channels;
@@ -126,21 +108,22 @@ export function formatDuration(seconds: number): string {
 
 /**
  * The highest bitrate (bits per second, total over channels) at which `durationSeconds` of OGG/Opus
- * still fits one inline SpeechKit request: estimated file size ({@link estimateOpusBytes}) as a
- * base64 body ({@link estimateInlineBodyBytes}) under {@link SPEECHKIT_INLINE_BODY_LIMIT_BYTES}.
+ * still fits one request of `budget`: estimated file size ({@link estimateOpusBytes}), as a base64
+ * body ({@link estimateInlineBodyBytes}) when `budget.base64`, under `budget.maxBodyBytes`.
  * Mono tries {@link MONO_BITRATE_LADDER_BPS}, stereo {@link STEREO_BITRATE_LADDER_BPS}.
- * Examples: 4 h mono → 20 000; 3 h mono → 24 000; 2 h stereo → 48 000.
+ * Examples with SpeechKit's budget (60 MB base64 body, 4 h across channels): 4 h mono → 20 000;
+ * 3 h mono → 24 000; 2 h stereo → 48 000. An unbounded budget gives the top of the ladder.
  *
- * @throws JobError `AUDIO_TOO_LONG` when duration × channels exceeds
- *   {@link SPEECHKIT_MAX_AUDIO_SECONDS} (4 h mono, 2 h stereo).
+ * @throws JobError `AUDIO_TOO_LONG` when the counted duration exceeds `budget.maxCountedSeconds`
+ *   (SpeechKit: 4 h mono, 2 h stereo).
  * @throws JobError `AUDIO_TOO_LARGE` if even the lowest bitrate would not fit (cannot happen within
- *   the 4 h limit; kept so the rule holds if the ladders change).
+ *   SpeechKit's 4 h; kept so the rule holds if the ladders or limits change).
  * @throws RangeError for a negative/non-finite duration or channels other than 1 or 2.
  */
 export function chooseOpusBitrate(
   durationSeconds: number,
   channels: 1 | 2,
-  budget: OpusBudget = SPEECHKIT_BUDGET,
+  budget: OpusBudget,
 ): number {
   assertDuration(durationSeconds);
   assertChannels(channels);
@@ -149,11 +132,13 @@ export function chooseOpusBitrate(
     : durationSeconds;
   if (budget.maxCountedSeconds !== undefined && counted > budget.maxCountedSeconds) {
     const length = formatDuration(durationSeconds);
+    const max = budget.maxCountedSeconds;
+    const perChannel = formatDuration(budget.countsChannels ? max / 2 : max);
     throw new JobError(
       'AUDIO_TOO_LONG',
-      channels === 1
-        ? `The recording is ${length} long, but speech recognition accepts at most 4 hours of audio per file. Please split it into shorter parts and upload them separately.`
-        : `The recording is ${length} long and was to be transcribed as channel-separated stereo (one speaker per channel). Recognition counts the length of both channels, so channel-separated stereo is limited to 2 hours. Split the recording into parts of at most 2 hours, or choose diarization SPEAKER_LABELING or NONE, which transcribes a mono mix of up to 4 hours.`,
+      channels === 1 || !budget.countsChannels
+        ? `The recording is ${length} long, but speech recognition accepts at most ${formatDuration(max)} of audio per file. Please split it into shorter parts and upload them separately.`
+        : `The recording is ${length} long and was to be transcribed as channel-separated stereo (one speaker per channel). Recognition counts the length of both channels, so channel-separated stereo is limited to ${perChannel}. Split the recording into parts of at most ${perChannel}, or choose diarization SPEAKER_LABELING or NONE, which transcribes a mono mix of up to ${formatDuration(max)}.`,
     );
   }
   const ladder = channels === 1 ? MONO_BITRATE_LADDER_BPS : STEREO_BITRATE_LADDER_BPS;

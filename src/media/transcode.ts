@@ -14,7 +14,10 @@ import {
   runFfmpeg,
   runFfprobe,
 } from './ffmpeg-process.js';
-import { estimateOpusBytes, SPEECHKIT_MAX_AUDIO_SECONDS } from './opus-budget.js';
+import { estimateOpusBytes } from './opus-budget.js';
+
+/** Default decode cap of {@link transcodeToOpus}: 4 h, the service's longest accepted recording. */
+const DEFAULT_MAX_DURATION_SECONDS = 14_400;
 
 /** Sample rate the encoder is fed: 16 kHz makes libopus code wideband speech (Ogg still says 48 kHz). */
 export const OPUS_INPUT_SAMPLE_RATE = 16_000;
@@ -100,9 +103,9 @@ export interface TranscodeOptions {
    */
   normalizeLoudness?: boolean;
   /**
-   * Stop decoding the input after this many seconds (`-t` on the input); default
-   * {@link SPEECHKIT_MAX_AUDIO_SECONDS} (4 h), the most SpeechKit accepts. Also sets the output
-   * size cap and the default time budget.
+   * Stop decoding the input after this many seconds (`-t` on the input); default 4 h (the
+   * pipeline passes the recording's length + 1 s). Also sets the output size cap and the default
+   * time budget.
    */
   maxDurationSeconds?: number;
   /**
@@ -175,7 +178,7 @@ export async function transcodeToOpus(
 ): Promise<void> {
   const { channels, bitrateBps, onProgress, signal } = opts;
   const normalizeLoudness = opts.normalizeLoudness ?? true;
-  const maxDurationSeconds = opts.maxDurationSeconds ?? SPEECHKIT_MAX_AUDIO_SECONDS;
+  const maxDurationSeconds = opts.maxDurationSeconds ?? DEFAULT_MAX_DURATION_SECONDS;
   if (channels !== 1 && channels !== 2) throw new RangeError(`channels must be 1 or 2`);
   if (!(bitrateBps >= 6_000 && bitrateBps <= 510_000)) {
     throw new RangeError(`bitrateBps must be within libopus's 6000–510000, got ${bitrateBps}`);

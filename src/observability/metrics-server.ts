@@ -1,6 +1,6 @@
 /**
  * A minimal HTTP server for processes without the api role (workers), so Prometheus can scrape
- * their own metrics (stage timings, SpeechKit latency and retries, billed audio):
+ * their own metrics (stage timings, engine latency and retries, billed audio):
  * `GET /metrics` and `GET /health/live` on `METRICS_PORT`. Everything else is 404.
  */
 import http from 'node:http';

@@ -6,7 +6,7 @@
  *
  * Faults: a worker killed mid-job leaves its job in bee-queue's active list; the stall check of
  * any live worker puts it back within about 2 × STALL_INTERVAL_MS and the next run resumes it
- * (the transcoded file is reused, a saved SpeechKit operation is polled, not resubmitted). A
+ * (the transcoded file is reused, a saved engine operation is polled and saved pieces are not resent). A
  * worker stopped with SIGTERM ({@link WorkerHandle.close}) lets running jobs finish for
  * `WORKER_SHUTDOWN_GRACE_SECONDS`, then stops them and hands them straight back to the queue.
  */

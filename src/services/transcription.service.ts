@@ -18,7 +18,12 @@ import { channelsCarrySameSignal, transcodeToOpus } from '../media/index.js';
 import { chooseOpusBitrate } from '../media/opus-budget.js';
 import type { Storage } from '../storage/storage.js';
 import type { Metrics } from '../observability/metrics.js';
-import { isOperationEngine, type EngineCapabilities, type SttEngine } from '../stt/engine.js';
+import {
+  isOperationEngine,
+  requestBudget,
+  type EngineCapabilities,
+  type SttEngine,
+} from '../stt/engine.js';
 import type { EngineRegistry } from '../stt/registry.js';
 import type { Utterance } from '../stt/types.js';
 import { recognizeByOperation } from './operation-recognition.js';
@@ -215,21 +220,9 @@ async function transcode(
     );
   }
   const channels = job.diarizationApplied === Diarization.CHANNELS ? 2 : 1;
-  const caps = engine.capabilities;
-  // An operation engine gets the whole file in one request: the bitrate must fit it. Units are
-  // cut from this file anyway, so for synchronous engines it is only bounded by quality.
-  const bitrateBps = chooseOpusBitrate(
-    duration,
-    channels,
-    caps.mode === 'operation'
-      ? {
-          maxBodyBytes: caps.maxRequestBytes,
-          base64: caps.requestEncoding === 'base64-json',
-          maxCountedSeconds: caps.maxRecordingSeconds,
-          countsChannels: caps.countsChannels,
-        }
-      : { maxBodyBytes: Number.POSITIVE_INFINITY, base64: false, countsChannels: false },
-  );
+  // An operation engine gets the whole file in one request: the bitrate must fit it.
+  const bitrateBps = chooseOpusBitrate(duration, channels, requestBudget(engine.capabilities));
+
   const output = deps.storage.jobFile(job.id, TRANSCODED_NAME);
   if (fs.existsSync(output)) return; // done by a previous attempt (written atomically)
   await transcodeToOpus(source, output, {

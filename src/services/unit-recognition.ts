@@ -143,7 +143,7 @@ async function sendPending(job: Job, units: RecognitionUnit[], run: UnitRun): Pr
     for (let unit = queue.shift(); unit; unit = queue.shift()) {
       if (signal.aborted) return;
       const audio = cut(unit);
-      if (queue[0]) cut(queue[0]);
+      if (queue[0]) void cut(queue[0]); // ahead: awaited when that unit is sent
       const replaced = await sendUnit(job, unit, await audio, { ...run, signal }, speech).finally(
         () => cuts.delete(unit),
       );

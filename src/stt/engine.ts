@@ -14,6 +14,7 @@
  *   units that had not finished (OpenAI-compatible Whisper servers).
  */
 import type { Diarization } from '../domain.js';
+import type { OpusBudget } from '../media/opus-budget.js';
 import type { RecognitionRequest, SttProvider, Utterance } from './types.js';
 
 /** Audio encodings a unit can be sent in, as `src/media` produces them. */
@@ -143,6 +144,22 @@ export class UnitTooLargeError extends Error {
     super(message);
     this.name = 'UnitTooLargeError';
   }
+}
+
+/**
+ * What one request of `caps` may carry, as `chooseOpusBitrate` takes it: the whole recording for
+ * an operation engine; unbounded for a synchronous one (its pieces are cut from the file later,
+ * so the file is only bounded by quality).
+ */
+export function requestBudget(caps: EngineCapabilities): OpusBudget {
+  return caps.mode === 'operation'
+    ? {
+        maxBodyBytes: caps.maxRequestBytes,
+        base64: caps.requestEncoding === 'base64-json',
+        maxCountedSeconds: caps.maxRecordingSeconds,
+        countsChannels: caps.countsChannels,
+      }
+    : { maxBodyBytes: Number.POSITIVE_INFINITY, base64: false, countsChannels: false };
 }
 
 export type { RecognitionRequest, Utterance };

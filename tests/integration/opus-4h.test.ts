@@ -21,9 +21,13 @@ import {
   estimateInlineBodyBytes,
   estimateOpusBytes,
   probeMedia,
-  SPEECHKIT_INLINE_BODY_LIMIT_BYTES,
   transcodeToOpus,
 } from '../../src/media/index.js';
+import { requestBudget } from '../../src/stt/engine.js';
+import { SPEECHKIT_CAPABILITIES } from '../../src/stt/speechkit/engine.js';
+
+/** SpeechKit's declared request (60 MB base64 body, 4 h across channels). */
+const SPEECHKIT = requestBudget(SPEECHKIT_CAPABILITIES);
 
 const run = promisify(execFile);
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audio');
@@ -133,7 +137,7 @@ async function prove(label: string, seconds: number, channels: 1 | 2): Promise<F
   const info = await probeMedia(input, { timeoutMs: 120_000 });
   const probeSeconds = (performance.now() - t) / 1000;
 
-  const bitrateBps = chooseOpusBitrate(info.durationSeconds, channels);
+  const bitrateBps = chooseOpusBitrate(info.durationSeconds, channels, SPEECHKIT);
   const output = path.join(dir, `${label}.ogg`);
   const progress: number[] = [];
   t = performance.now();
@@ -190,7 +194,7 @@ describe.each([
   it('fits one inline SpeechKit request', () => {
     const f = figures();
     expect(f.inputSeconds).toBeCloseTo(seconds, 0);
-    expect(f.bodyBytes).toBeLessThan(SPEECHKIT_INLINE_BODY_LIMIT_BYTES);
+    expect(f.bodyBytes).toBeLessThan(SPEECHKIT.maxBodyBytes);
     expect(estimateInlineBodyBytes(f.outputBytes)).toBeLessThan(60_000_000);
   });
 

@@ -7,10 +7,15 @@ import {
   formatDuration,
   JSON_ENVELOPE_MARGIN_BYTES,
   MONO_BITRATE_LADDER_BPS,
-  SPEECHKIT_INLINE_BODY_LIMIT_BYTES,
-  SPEECHKIT_MAX_AUDIO_SECONDS,
   STEREO_BITRATE_LADDER_BPS,
 } from '../../../src/media/opus-budget.js';
+import { requestBudget } from '../../../src/stt/engine.js';
+import { SPEECHKIT_CAPABILITIES } from '../../../src/stt/speechkit/engine.js';
+
+/** SpeechKit's declared request: what the pipeline budgets a SpeechKit job with. */
+const SPEECHKIT = requestBudget(SPEECHKIT_CAPABILITIES);
+const SPEECHKIT_INLINE_BODY_LIMIT_BYTES = SPEECHKIT.maxBodyBytes;
+const SPEECHKIT_MAX_AUDIO_SECONDS = SPEECHKIT.maxCountedSeconds!;
 
 function catchError(fn: () => unknown): unknown {
   try {
@@ -22,7 +27,7 @@ function catchError(fn: () => unknown): unknown {
 }
 
 describe('limits', () => {
-  it('are SpeechKit v3 inline limits: 60 MB body, 4 h across channels', () => {
+  it('are SpeechKit v3 inline limits as its engine declares them: 60 MB body, 4 h across channels', () => {
     expect(SPEECHKIT_INLINE_BODY_LIMIT_BYTES).toBe(60_000_000);
     expect(SPEECHKIT_MAX_AUDIO_SECONDS).toBe(14_400);
   });
@@ -77,18 +82,18 @@ describe('chooseOpusBitrate', () => {
     SPEECHKIT_INLINE_BODY_LIMIT_BYTES;
 
   it('gives short audio the top of the ladder', () => {
-    expect(chooseOpusBitrate(0, 1)).toBe(32_000);
-    expect(chooseOpusBitrate(60, 1)).toBe(32_000);
-    expect(chooseOpusBitrate(60, 2)).toBe(48_000);
+    expect(chooseOpusBitrate(0, 1, SPEECHKIT)).toBe(32_000);
+    expect(chooseOpusBitrate(60, 1, SPEECHKIT)).toBe(32_000);
+    expect(chooseOpusBitrate(60, 2, SPEECHKIT)).toBe(48_000);
   });
 
   it('steps down the mono ladder as audio gets longer', () => {
-    expect(chooseOpusBitrate(3 * 3600, 1)).toBe(24_000);
-    expect(chooseOpusBitrate(14_400, 1)).toBe(20_000);
+    expect(chooseOpusBitrate(3 * 3600, 1, SPEECHKIT)).toBe(24_000);
+    expect(chooseOpusBitrate(14_400, 1, SPEECHKIT)).toBe(20_000);
   });
 
   it('fits 2 h of stereo', () => {
-    const bitrate = chooseOpusBitrate(7_200, 2);
+    const bitrate = chooseOpusBitrate(7_200, 2, SPEECHKIT);
     expect(STEREO_BITRATE_LADDER_BPS).toContain(bitrate);
     expect(fits(7_200, bitrate)).toBe(true);
   });
@@ -103,7 +108,7 @@ describe('chooseOpusBitrate', () => {
       const ladder = channels === 1 ? MONO_BITRATE_LADDER_BPS : STEREO_BITRATE_LADDER_BPS;
       const maxSeconds = SPEECHKIT_MAX_AUDIO_SECONDS / channels;
       for (let seconds = 0; seconds <= maxSeconds; seconds += 60) {
-        const bitrate = chooseOpusBitrate(seconds, channels);
+        const bitrate = chooseOpusBitrate(seconds, channels, SPEECHKIT);
         expect(fits(seconds, bitrate)).toBe(true);
         const higher = ladder.filter((b) => b > bitrate);
         for (const b of higher) expect(fits(seconds, b)).toBe(false);
@@ -112,24 +117,24 @@ describe('chooseOpusBitrate', () => {
   });
 
   it('accepts exactly 4 h mono and 2 h stereo', () => {
-    expect(() => chooseOpusBitrate(14_400, 1)).not.toThrow();
-    expect(() => chooseOpusBitrate(7_200, 2)).not.toThrow();
+    expect(() => chooseOpusBitrate(14_400, 1, SPEECHKIT)).not.toThrow();
+    expect(() => chooseOpusBitrate(7_200, 2, SPEECHKIT)).not.toThrow();
   });
 
   it('refuses more than 4 h of mono with AUDIO_TOO_LONG', () => {
-    const err = catchError(() => chooseOpusBitrate(14_401, 1));
+    const err = catchError(() => chooseOpusBitrate(14_401, 1, SPEECHKIT));
     expect(err).toBeInstanceOf(JobError);
     expect((err as JobError).code).toBe('AUDIO_TOO_LONG');
     expect((err as JobError).retryable).toBe(false);
-    expect((err as JobError).message).toMatch(/4 hours/);
+    expect((err as JobError).message).toMatch(/at most 4 h of audio/);
     expect((err as JobError).message).toMatch(/4 h/);
   });
 
   it('refuses more than 2 h of stereo, explaining the limit and suggesting a mono mix', () => {
-    const err = catchError(() => chooseOpusBitrate(7_201, 2)) as JobError;
+    const err = catchError(() => chooseOpusBitrate(7_201, 2, SPEECHKIT)) as JobError;
     expect(err).toBeInstanceOf(JobError);
     expect(err.code).toBe('AUDIO_TOO_LONG');
-    expect(err.message).toMatch(/channel-separated stereo is limited to 2 hours/);
+    expect(err.message).toMatch(/channel-separated stereo is limited to 2 h\./);
     expect(err.message).toMatch(/SPEAKER_LABELING/);
     expect(err.message).toMatch(/NONE/);
     expect(err.message).toMatch(/mono mix/);
@@ -137,9 +142,9 @@ describe('chooseOpusBitrate', () => {
   });
 
   it('rejects invalid arguments as programming errors', () => {
-    expect(() => chooseOpusBitrate(-5, 1)).toThrow(RangeError);
-    expect(() => chooseOpusBitrate(Number.POSITIVE_INFINITY, 1)).toThrow(RangeError);
-    expect(() => chooseOpusBitrate(60, 3 as 1)).toThrow(RangeError);
+    expect(() => chooseOpusBitrate(-5, 1, SPEECHKIT)).toThrow(RangeError);
+    expect(() => chooseOpusBitrate(Number.POSITIVE_INFINITY, 1, SPEECHKIT)).toThrow(RangeError);
+    expect(() => chooseOpusBitrate(60, 3 as 1, SPEECHKIT)).toThrow(RangeError);
   });
 });
 
