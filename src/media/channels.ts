@@ -46,22 +46,7 @@ export async function channelsCarrySameSignal(
   const cwd = path.dirname(absPath);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
-    const { stdout } = await runFfprobe(
-      [
-        '-v',
-        'error',
-        ...INPUT_HARDENING_OPTIONS,
-        '-select_streams',
-        'a:0',
-        '-show_entries',
-        'stream=channels',
-        '-of',
-        'csv=p=0',
-        absPath,
-      ],
-      { timeoutMs, cwd },
-    );
-    if (!(Number(stdout.trim()) >= 2)) return true;
+    if ((await readChannelCount(absPath, { timeoutMs, cwd })) < 2) return true;
 
     const cap = opts.maxSeconds !== undefined ? ['-t', String(opts.maxSeconds)] : [];
     const lines = await runFfmpeg(
@@ -97,4 +82,34 @@ export async function channelsCarrySameSignal(
       { cause: err },
     );
   }
+}
+
+/**
+ * Number of channels of the first audio stream (ffprobe).
+ * @throws MediaProcessError / MediaTimeoutError from ffprobe, or the abort reason.
+ */
+export async function readChannelCount(
+  absPath: string,
+  opts: { cwd: string; timeoutMs: number; signal?: AbortSignal },
+): Promise<number> {
+  const { stdout } = await runFfprobe(
+    [
+      '-v',
+      'error',
+      ...INPUT_HARDENING_OPTIONS,
+      '-select_streams',
+      'a:0',
+      '-show_entries',
+      'stream=channels',
+      '-of',
+      'csv=p=0',
+      absPath,
+    ],
+    opts,
+  );
+  const count = Number(stdout.trim());
+  if (!Number.isInteger(count) || count < 1) {
+    throw new JobError('TRANSCODE_FAILED', 'Could not read the audio: it has no audio stream');
+  }
+  return count;
 }

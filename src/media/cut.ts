@@ -5,8 +5,15 @@
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { JobError } from '../errors.js';
-import { abortReason, hardenedCommand, MediaTimeoutError, runFfmpeg } from './ffmpeg-process.js';
-import { readChannelCount } from './silence.js';
+import {
+  abortReason,
+  AUDIO_ONLY_OUTPUT,
+  hardenedCommand,
+  MediaTimeoutError,
+  runFfmpeg,
+} from './ffmpeg-process.js';
+import { opusSpeechEncoder } from './transcode.js';
+import { readChannelCount } from './channels.js';
 
 /** Encodings {@link cutChunk} writes. */
 export type ChunkFormat = 'flac' | 'ogg-opus';
@@ -153,20 +160,7 @@ export async function cutChunk(sourcePath: string, opts: CutOptions): Promise<Cu
     const encoder =
       format === 'flac'
         ? ['-c:a', 'flac', '-sample_fmt', 's16', '-compression_level', '5', '-f', 'flac']
-        : [
-            '-c:a',
-            'libopus',
-            '-b:a',
-            String(bitrateBps),
-            '-vbr',
-            'constrained',
-            '-application',
-            'voip',
-            '-frame_duration',
-            '20',
-            '-f',
-            'ogg',
-          ];
+        : [...opusSpeechEncoder(bitrateBps), '-f', 'ogg'];
     let samples: number | undefined;
     await runFfmpeg(
       hardenedCommand(
@@ -176,13 +170,7 @@ export async function cutChunk(sourcePath: string, opts: CutOptions): Promise<Cu
       )
         .output(partPath)
         .outputOptions([
-          '-map',
-          '0:a:0',
-          '-vn',
-          '-sn',
-          '-dn',
-          '-map_metadata',
-          '-1',
+          ...AUDIO_ONLY_OUTPUT,
           '-fflags',
           '+bitexact',
           '-flags',

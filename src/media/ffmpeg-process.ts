@@ -47,6 +47,20 @@ export const INPUT_HARDENING_OPTIONS: readonly string[] = [
 ];
 
 /**
+ * Output options of every run that writes audio: the first audio stream only, no video, subtitle
+ * or data streams, and none of the input's metadata (tags of an upload never reach our files).
+ */
+export const AUDIO_ONLY_OUTPUT: readonly string[] = [
+  '-map',
+  '0:a:0',
+  '-vn',
+  '-sn',
+  '-dn',
+  '-map_metadata',
+  '-1',
+];
+
+/**
  * The ffmpeg binary: `FFMPEG_PATH`, else `ffmpeg` looked up on `PATH`; ffprobe likewise with
  * `FFPROBE_PATH`. Read at every start, so a test can put wrappers in front.
  */

@@ -37,14 +37,13 @@
 import path from 'node:path';
 import { JobError } from '../errors.js';
 import type { TimeRange } from './chunk-plan.js';
+import { readChannelCount } from './channels.js';
 import {
   abortReason,
   hardenedCommand,
-  INPUT_HARDENING_OPTIONS,
   MediaTimeoutError,
   runFfmpeg,
   parseStatsTime,
-  runFfprobe,
 } from './ffmpeg-process.js';
 
 /**
@@ -217,36 +216,6 @@ export function adaptiveNoiseDb(speechLevelDb: number | undefined): number | und
   const [low, high] = ADAPTIVE_NOISE_RANGE_DB;
   const db = Math.min(high, Math.max(low, speechLevelDb - NOISE_BELOW_SPEECH_DB));
   return Math.round(db * 10) / 10;
-}
-
-/**
- * Number of channels of the first audio stream (ffprobe).
- * @throws MediaProcessError / MediaTimeoutError from ffprobe, or the abort reason.
- */
-export async function readChannelCount(
-  absPath: string,
-  opts: { cwd: string; timeoutMs: number; signal?: AbortSignal },
-): Promise<number> {
-  const { stdout } = await runFfprobe(
-    [
-      '-v',
-      'error',
-      ...INPUT_HARDENING_OPTIONS,
-      '-select_streams',
-      'a:0',
-      '-show_entries',
-      'stream=channels',
-      '-of',
-      'csv=p=0',
-      absPath,
-    ],
-    opts,
-  );
-  const count = Number(stdout.trim());
-  if (!Number.isInteger(count) || count < 1) {
-    throw new JobError('TRANSCODE_FAILED', 'Could not read the audio: it has no audio stream');
-  }
-  return count;
 }
 
 /** What one `silencedetect` pass printed. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { JobError } from '../errors.js';
 import {
   abortReason,
+  AUDIO_ONLY_OUTPUT,
   hardenedCommand,
   INPUT_HARDENING_OPTIONS,
   killStrayProcesses,
@@ -21,6 +22,25 @@ const DEFAULT_MAX_DURATION_SECONDS = 14_400;
 
 /** Sample rate the encoder is fed: 16 kHz makes libopus code wideband speech (Ogg still says 48 kHz). */
 export const OPUS_INPUT_SAMPLE_RATE = 16_000;
+
+/**
+ * libopus for speech: `bitrateBps` (total over channels), constrained VBR, the `voip` application
+ * (speech-tuned), 20 ms frames (what `estimateOpusBytes` in `./opus-budget.ts` assumes).
+ */
+export function opusSpeechEncoder(bitrateBps: number): string[] {
+  return [
+    '-c:a',
+    'libopus',
+    '-b:a',
+    String(bitrateBps),
+    '-vbr',
+    'constrained',
+    '-application',
+    'voip',
+    '-frame_duration',
+    '20',
+  ];
+}
 
 /**
  * libopus complexity (`-compression_level`, 0–10; ffmpeg's default is 10). Measured on the 2-core
@@ -214,28 +234,13 @@ export async function transcodeToOpus(
   )
     .output(partPath)
     .outputOptions([
-      '-map',
-      '0:a:0',
-      '-vn',
-      '-sn',
-      '-dn',
-      '-map_metadata',
-      '-1',
+      ...AUDIO_ONLY_OUTPUT,
       ...(normalizeLoudness ? ['-af', LOUDNESS_FILTER] : []),
       '-ac',
       String(channels),
       '-ar',
       String(OPUS_INPUT_SAMPLE_RATE),
-      '-c:a',
-      'libopus',
-      '-b:a',
-      String(bitrateBps),
-      '-vbr',
-      'constrained',
-      '-application',
-      'voip',
-      '-frame_duration',
-      '20',
+      ...opusSpeechEncoder(bitrateBps),
       '-compression_level',
       String(OPUS_COMPLEXITY),
       '-fs',
