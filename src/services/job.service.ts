@@ -11,7 +11,7 @@ import type BeeQueue from 'bee-queue';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
-import { Job, Speaker, Transcript } from '../db/entities/index.js';
+import { Job, RecognitionUnit, Speaker, Transcript } from '../db/entities/index.js';
 import {
   DEFAULT_LANGUAGES,
   Diarization,
@@ -422,7 +422,7 @@ export class JobService {
 
   /**
    * Expires every job older than its `expiresAt` that is not EXPIRED yet, whatever its status:
-   * deletes its files and transcript and marks it EXPIRED. Safe to run concurrently and repeatedly.
+   * deletes its files, transcript and saved engine answers, and marks it EXPIRED. Safe to run concurrently and repeatedly.
    * Also removes job directories that have no job row (left by a crash mid-upload) after 1 h.
    * @returns ids of jobs expired in this run.
    */
@@ -437,6 +437,8 @@ export class JobService {
       const wasRunning = !isTerminal(job.status);
       await this.deps.storage.removeJob(job.id);
       await em.nativeDelete(Transcript, { job: job.id });
+      // The engine's saved answers hold the transcript's words too.
+      await em.nativeDelete(RecognitionUnit, { job: job.id });
       job.status = JobStatus.EXPIRED;
       job.sttOperationId = null;
       await em.flush();

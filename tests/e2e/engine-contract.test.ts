@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RecognitionUnit } from '../../src/db/entities/index.js';
 import { EXPORT_FORMATS } from '../../src/exports/index.js';
 import {
   FIXTURES_DIR,
@@ -181,6 +182,21 @@ describe.each(CASES)('engine $id', (engine) => {
     expect(job.status).toBe('COMPLETED');
     expect(job.transcript.segments.length).toBe(4);
   }, 120_000);
+
+  test('retention: an expired job keeps nothing of its recognition, the engine’s saved answers included', async () => {
+    const up = await t.upload(DIALOGUE, { engine: engine.id });
+    const id = up.data.uploadAudio.id as string;
+    await waitForStatus(t, id, ['COMPLETED'], 60_000);
+    const units = () => t.app.resources.orm.em.fork().count(RecognitionUnit, { job: id });
+    // A synchronous engine saved one answer per piece; SpeechKit keeps its result itself.
+    expect((await units()) > 0).toBe(engine.id === 'openai');
+    const in25h = new Date(Date.now() + 25 * 3600_000);
+    expect(await t.app.resources.jobs.expireDue(t.app.resources.orm.em.fork(), in25h)).toContain(
+      id,
+    );
+    expect(await units()).toBe(0);
+    expect(t.jobDirs()).not.toContain(id);
+  }, 90_000);
 
   test('an engine that is not enabled is refused at upload, and nothing is stored', async () => {
     const dirs = t.jobDirs();
