@@ -72,7 +72,12 @@ export interface ServiceInfo {
   retentionHours: number;
   acceptedExtensions: string[];
   languages: string[];
-  engines: { id: string; name: string; demo: boolean }[];
+  engines: {
+    id: string;
+    name: string;
+    demo: boolean;
+    diarization: UploadOptions['diarization'][];
+  }[];
   defaultEngine: string;
 }
 
@@ -80,6 +85,8 @@ export interface ServiceInfo {
 export interface UploadOptions {
   languages: string[];
   diarization: 'AUTO' | 'SPEAKER_LABELING' | 'CHANNELS' | 'NONE';
+  /** `Engine.id`; omitted: the server's default engine. */
+  engine?: string;
 }
 
 /** A page of jobs, newest first. */
@@ -203,7 +210,7 @@ export const JOB_FIELDS =
 /** The server's limits. */
 export async function fetchServiceInfo(): Promise<ServiceInfo> {
   const d = await gql<{ serviceInfo: ServiceInfo }>(
-    '{ serviceInfo { maxUploadBytes maxDurationSeconds retentionHours acceptedExtensions languages engines { id name demo } defaultEngine } }',
+    '{ serviceInfo { maxUploadBytes maxDurationSeconds retentionHours acceptedExtensions languages engines { id name demo diarization } defaultEngine } }',
   );
   return d.serviceInfo;
 }

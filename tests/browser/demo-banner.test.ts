@@ -4,7 +4,7 @@
  * and how to connect a real engine; with a real engine (SpeechKit, here its double) no page does.
  */
 import path from 'node:path';
-import { clientIsBuilt, launchBrowser, type BrowserSession } from '../helpers/browser.js';
+import { clientIsBuilt, launchBrowser, until, type BrowserSession } from '../helpers/browser.js';
 import { FIXTURES_DIR, startTestApp, waitForStatus, type TestApp } from '../helpers/harness.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../openai-double/index.js';
 
@@ -17,6 +17,9 @@ beforeAll(async () => {
 afterAll(async () => b?.close());
 
 const banner = () => b.page.locator('kazru-app [data-testid=demo-banner]');
+/** The `value`s of the `<option>`s a locator finds. */
+const values = (l: ReturnType<typeof b.page.locator>) =>
+  l.evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
 
 describe('with the demo engine', () => {
   let demo: OpenAiDouble;
@@ -43,20 +46,56 @@ describe('with the demo engine', () => {
       expect(text).toMatch(/OPENAI_STT_URL/);
     }
     await b.screenshot('demo-banner');
+    // The demo labels no speakers, so the upload form does not offer it.
+    await b.page.goto(t.url);
+    const diarization = b.page.locator('kazru-upload [data-testid=diarization] option');
+    await until(
+      'the demo’s diarization modes',
+      async () => (await values(diarization)).length === 3,
+    );
+    expect(await values(diarization)).toEqual(['AUTO', 'CHANNELS', 'NONE']);
   }, 90_000);
 });
 
-describe('with a real engine', () => {
+describe('with real engines (SpeechKit and a Whisper server)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({}, { openAi: { flavour: 'whisper.cpp' } });
   }, 60_000);
   afterAll(async () => t?.close());
 
-  test('no page shows the banner', async () => {
+  test('no page shows the banner; the form offers both engines and only what the chosen one can do', async () => {
     await b.page.goto(t.url);
-    await b.page.locator('kazru-upload').waitFor();
     await b.page.locator('kazru-upload [data-testid=limits]').waitFor();
+    await until(
+      'both engines offered',
+      async () =>
+        (await values(b.page.locator('kazru-upload [data-testid=engine] option'))).length === 2,
+    );
     expect(await banner().count()).toBe(0);
-  });
+    const engine = b.page.locator('kazru-upload [data-testid=engine]');
+    const diarization = b.page.locator('kazru-upload [data-testid=diarization] option');
+    expect(await values(engine.locator('option'))).toEqual(['speechkit', 'openai']);
+    expect(await values(diarization)).toEqual(['AUTO', 'SPEAKER_LABELING', 'CHANNELS', 'NONE']);
+    await engine.selectOption('openai');
+    await until(
+      'the engine’s diarization modes',
+      async () => (await values(diarization)).length === 3,
+      5_000,
+    );
+    expect(await values(diarization)).toEqual(['AUTO', 'CHANNELS', 'NONE']);
+    // An upload from the form goes to the chosen engine.
+    await b.page
+      .locator('kazru-upload input[type=file]')
+      .setInputFiles(path.join(FIXTURES_DIR, 'dialogue-mono.ogg'));
+    await until(
+      'a request at the Whisper server',
+      async () => t.openai!.requests.length > 0,
+      30_000,
+    );
+    const jobs = await t.gql(`{ jobs(first: 5) { edges { node { engine } } } }`);
+    expect(jobs.data.jobs.edges.map((e: { node: { engine: string } }) => e.node.engine)).toEqual([
+      'openai',
+    ]);
+  }, 60_000);
 });

@@ -36,6 +36,8 @@ export class UploadPanel extends LocalizedElement {
   @state() private entries: Entry[] = [];
   @state() private languages: LanguageChoice = 'both';
   @state() private diarization: UploadOptions['diarization'] = 'AUTO';
+  /** Chosen `Engine.id`; null: the server's default. */
+  @state() private engine: string | null = null;
   @state() private dragging = false;
 
   private nextKey = 1;
@@ -141,8 +143,17 @@ export class UploadPanel extends LocalizedElement {
     `,
   ];
 
+  /** Switches engine; a diarization the new engine cannot do falls back to AUTO. */
+  private chooseEngine(id: string) {
+    this.engine = id;
+    const en = this.info?.engines.find((e) => e.id === id);
+    if (en && !en.diarization.includes(this.diarization)) this.diarization = 'AUTO';
+  }
+
   override render() {
     const info = this.info;
+    const engines = info?.engines ?? [];
+    const chosen = engines.find((e) => e.id === (this.engine ?? info?.defaultEngine));
     return html`<section class="card" aria-labelledby="upload-title">
       <h2 id="upload-title">${t('uploadTitle')}</h2>
       <div
@@ -182,6 +193,24 @@ export class UploadPanel extends LocalizedElement {
         }
       </div>
       <div class="options">
+        ${
+          engines.length > 1
+            ? html`<label
+                >${t('engineLabel')}
+                <select
+                  data-testid="engine"
+                  @change=${(e: Event) => this.chooseEngine((e.target as HTMLSelectElement).value)}
+                >
+                  ${engines.map(
+                    (en) =>
+                      html`<option value=${en.id} ?selected=${en.id === chosen?.id}>
+                        ${en.name}
+                      </option>`,
+                  )}
+                </select>
+              </label>`
+            : nothing
+        }
         <label
           >${t('languagesLabel')}
           <select
@@ -204,6 +233,7 @@ export class UploadPanel extends LocalizedElement {
         <label
           >${t('diarLabel')}
           <select
+            data-testid="diarization"
             @change=${(e: Event) =>
               (this.diarization = (e.target as HTMLSelectElement)
                 .value as UploadOptions['diarization'])}
@@ -215,10 +245,13 @@ export class UploadPanel extends LocalizedElement {
                 ['CHANNELS', t('diarChannels')],
                 ['NONE', t('diarNone')],
               ] as const
-            ).map(
-              ([v, text]) =>
-                html`<option value=${v} ?selected=${this.diarization === v}>${text}</option>`,
-            )}
+            )
+              // Only what the chosen engine can do (SPEAKER_LABELING needs an engine that labels).
+              .filter(([v]) => !chosen || chosen.diarization.includes(v))
+              .map(
+                ([v, text]) =>
+                  html`<option value=${v} ?selected=${this.diarization === v}>${text}</option>`,
+              )}
           </select>
         </label>
       </div>
@@ -311,7 +344,11 @@ export class UploadPanel extends LocalizedElement {
     try {
       const job = await uploadAudio(
         entry.file,
-        { languages: [...LANGUAGE_CHOICES[this.languages]], diarization: this.diarization },
+        {
+          languages: [...LANGUAGE_CHOICES[this.languages]],
+          diarization: this.diarization,
+          ...(this.engine ? { engine: this.engine } : {}),
+        },
         (sent) => this.patchEntry(key, { sentBytes: sent }),
       );
       this.patchEntry(key, { state: 'done', sentBytes: entry.file.size });
