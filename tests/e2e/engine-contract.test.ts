@@ -336,3 +336,39 @@ describe('engine openai: what only a Whisper server can get wrong', () => {
     }
   }, 120_000);
 });
+
+describe('engine openai behind a smaller upload limit than configured', () => {
+  test('a piece answered 413 is split at a pause and both halves are sent; the transcript is whole', async () => {
+    // The server takes 48 KB; the service believes 25 MiB, so its plan is too coarse for it.
+    const t = await startTestApp(
+      // OpenAI itself refuses language=auto: it detects when the field is left out.
+      { STT_DEFAULT_ENGINE: 'openai', OPENAI_STT_LANGUAGE_DETECTION: 'omit' },
+      { openAi: { flavour: 'openai', maxRequestBytes: 48 * 1024 } },
+    );
+    try {
+      const up = await t.upload(DIALOGUE, {
+        languages: ['kk-KZ', 'ru-RU'],
+      });
+      const id = up.data.uploadAudio.id as string;
+      const done = await waitForStatus(t, id, ['COMPLETED', 'FAILED'], 90_000);
+      expect({ status: done.status, error: done.errorMessage }).toEqual({
+        status: 'COMPLETED',
+        error: null,
+      });
+      const requests = t.openai!.requests;
+      expect(requests.some((r) => r.status === 413)).toBe(true);
+      const accepted = requests.filter((r) => r.status === 200);
+      expect(Math.max(...accepted.map((r) => r.bodyBytes))).toBeLessThanOrEqual(48 * 1024);
+      const job = (await t.gql(TRANSCRIPT, { id })).data.job;
+      const text = words(job.transcript.segments.map((s: any) => s.text).join(' '));
+      const expected = words(
+        manifest('dialogue-mono.ogg')
+          .utterances.map((u) => u.text)
+          .join(' '),
+      );
+      expect(text).toBe(expected);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+});

@@ -50,3 +50,59 @@ test('every invalid variable is named in one error', () => {
     expect(msg).toContain(name);
   }
 });
+
+describe('speech engines', () => {
+  const problems = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  test('the configured engines are enabled; SpeechKit stays the default when it is configured', () => {
+    expect(loadConfig({}).engines).toMatchObject({
+      enabled: ['speechkit'],
+      defaultEngine: 'speechkit',
+    });
+    const both = loadConfig({ YANDEX_API_KEY: 'k', OPENAI_STT_URL: 'http://whisper:8080/v1/' });
+    expect(both.engines).toMatchObject({
+      enabled: ['speechkit', 'openai'],
+      defaultEngine: 'speechkit',
+    });
+    expect(both.engines.openai).toEqual({
+      url: 'http://whisper:8080/v1',
+      apiKey: undefined,
+      model: 'whisper-1',
+      maxRequestBytes: 25 * 1024 * 1024,
+      maxChunkSeconds: 300,
+      concurrency: 1,
+      timeoutMs: 600_000,
+      diarization: 'none',
+      languageDetection: 'auto',
+    });
+    const whisperOnly = loadConfig({ OPENAI_STT_URL: 'http://whisper:8080/v1' });
+    expect(whisperOnly.engines).toMatchObject({ enabled: ['openai'], defaultEngine: 'openai' });
+  });
+
+  test('a value that cannot work stops start-up, naming the variable and what to do', () => {
+    expect(problems({ STT_ENGINES: 'openai' })).toMatch(
+      /STT_ENGINES: openai is enabled but OPENAI_STT_URL is not set/,
+    );
+    expect(problems({ STT_ENGINES: 'speechkit,whisper' })).toMatch(
+      /STT_ENGINES: unknown engine whisper; use speechkit, openai, demo/,
+    );
+    expect(problems({ YANDEX_API_KEY: 'k', STT_DEFAULT_ENGINE: 'openai' })).toMatch(
+      /STT_DEFAULT_ENGINE: openai is not enabled; enabled: speechkit/,
+    );
+    expect(problems({ OPENAI_STT_URL: 'whisper:8080' })).toMatch(/OPENAI_STT_URL/);
+    expect(problems({ OPENAI_STT_URL: 'http://w/v1', OPENAI_STT_CONCURRENCY: '0' })).toMatch(
+      /OPENAI_STT_CONCURRENCY/,
+    );
+    expect(problems({ OPENAI_STT_URL: 'http://w/v1', OPENAI_STT_DIARIZATION: 'pyannote' })).toMatch(
+      /OPENAI_STT_DIARIZATION/,
+    );
+  });
+});
