@@ -9,6 +9,7 @@ import {
   abortReason,
   AUDIO_ONLY_OUTPUT,
   hardenedCommand,
+  lastLines,
   MediaTimeoutError,
   runFfmpeg,
 } from './ffmpeg-process.js';
@@ -208,13 +209,4 @@ export async function cutChunk(sourcePath: string, opts: CutOptions): Promise<Cu
       cause: err,
     });
   }
-}
-
-function lastLines(message: string): string {
-  return message
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(-2)
-    .join(' ');
 }

@@ -145,6 +145,16 @@ function startInOwnGroup(command: ffmpeg.FfmpegCommand, cwd: string | undefined)
       : spawnFfmpeg([...prefix, ...args], options, ...rest);
 }
 
+/** The last two non-empty lines of an ffmpeg error message, joined: what a job error quotes. */
+export function lastLines(message: string): string {
+  return message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-2)
+    .join(' ');
+}
+
 /** ffmpeg/ffprobe was killed because it ran past its time budget. */
 export class MediaTimeoutError extends Error {
   constructor(what: string, timeoutMs: number) {

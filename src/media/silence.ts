@@ -41,6 +41,7 @@ import { readChannelCount } from './channels.js';
 import {
   abortReason,
   hardenedCommand,
+  lastLines,
   MediaTimeoutError,
   runFfmpeg,
   parseStatsTime,
@@ -378,13 +379,4 @@ function buildDetection(raw: RawDetection, minSilence: number, noiseDb: number):
 function estimateSpeechLevel(rmsDb: number | undefined, share: number): number | undefined {
   if (rmsDb === undefined || !Number.isFinite(rmsDb)) return rmsDb;
   return rmsDb - 10 * Math.log10(Math.min(1, Math.max(MIN_SPEECH_SHARE, share)));
-}
-
-function lastLines(message: string): string {
-  return message
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(-2)
-    .join(' ');
 }

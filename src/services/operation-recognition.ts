@@ -13,11 +13,10 @@ import type { Utterance } from '../stt/types.js';
 import { PROGRESS, type ProgressReporter } from './progress.js';
 import { whileSttAvailable } from './stt-availability.js';
 
-/** What {@link recognizeByOperation} needs besides the job. */
-export interface OperationRun {
+/** What either way of recognising needs besides the job and its engine. */
+export interface RecognitionRun {
   em: EntityManager;
-  engine: OperationEngine;
-  /** Path of the transcoded OGG/Opus recording. */
+  /** Path of the transcoded OGG/Opus recording (1 or 2 channels). */
   audioPath: string;
   progress: ProgressReporter;
   signal: AbortSignal;
@@ -25,6 +24,11 @@ export interface OperationRun {
   metrics?: Metrics;
   /** Milliseconds already waited on an open circuit by this job (shared across steps). */
   outage: { ms: number };
+}
+
+/** What {@link recognizeByOperation} needs besides the job. */
+export interface OperationRun extends RecognitionRun {
+  engine: OperationEngine;
 }
 
 /**

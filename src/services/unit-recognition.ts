@@ -8,35 +8,25 @@
  * (after a crash, `kill -9`, a restart or a retry) loads the plan and sends only the units that
  * have no answer yet, so finished audio is never paid for twice.
  */
-import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import type { Logger } from 'pino';
+import type { MikroORM } from '@mikro-orm/core';
 import { RecognitionUnit, type Job } from '../db/entities/index.js';
 import { Diarization, JobStatus } from '../domain.js';
 import { JobError } from '../errors.js';
 import { planChunks, splitChunk, type Chunk } from '../media/chunk-plan.js';
 import { cutChunk, maxBytesPerSecond } from '../media/cut.js';
 import { detectSpeech, type SpeechDetection } from '../media/silence.js';
-import type { Metrics } from '../observability/metrics.js';
 import type { Storage } from '../storage/storage.js';
 import { UnitTooLargeError, type SynchronousEngine, type UnitRequest } from '../stt/engine.js';
 import type { Utterance } from '../stt/types.js';
-import { PROGRESS, type ProgressReporter } from './progress.js';
+import type { RecognitionRun } from './operation-recognition.js';
+import { PROGRESS } from './progress.js';
 import { whileSttAvailable } from './stt-availability.js';
 
 /** What {@link recognizeByUnits} needs besides the job. */
-export interface UnitRun {
+export interface UnitRun extends RecognitionRun {
   orm: MikroORM;
-  em: EntityManager;
   storage: Storage;
   engine: SynchronousEngine;
-  /** Path of the transcoded recording (OGG/Opus, 1 or 2 channels). */
-  audioPath: string;
-  progress: ProgressReporter;
-  signal: AbortSignal;
-  log: Logger;
-  metrics?: Metrics;
-  /** Milliseconds already waited on an open circuit by this job (shared across steps). */
-  outage: { ms: number };
 }
 
 /**
