@@ -19,6 +19,7 @@ import { decodePcm } from '../speechkit-double/audio.js';
 import { parseManifest, type FixtureManifest } from '../speechkit-double/manifest.js';
 import { recognize } from '../speechkit-double/recognizer.js';
 import { detectSpeech, type SpeechRegion } from '../speechkit-double/vad.js';
+import { ffprobeDuration } from '../helpers/media.js';
 
 const run = promisify(execFile);
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audio');
@@ -103,18 +104,7 @@ async function transcode(
   return out;
 }
 
-const durationOf = (file: string) =>
-  Number(
-    execFileSync('ffprobe', [
-      '-v',
-      'error',
-      '-show_entries',
-      'format=duration',
-      '-of',
-      'csv=p=0',
-      file,
-    ]).toString(),
-  );
+const durationOf = ffprobeDuration;
 
 type Span = { startMs: number; endMs: number };
 const overlaps = (r: Span, u: Span) => Math.min(r.endMs, u.endMs) > Math.max(r.startMs, u.startMs);

@@ -19,6 +19,7 @@ import {
 } from '../../src/media/chunk-plan.js';
 import { cutChunk, maxBytesPerSecond } from '../../src/media/cut.js';
 import { DEFAULT_NOISE_DB, detectSpeech } from '../../src/media/silence.js';
+import { ffprobeDuration } from '../helpers/media.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audio');
 const MONO = path.join(FIXTURES, 'dialogue-mono.ogg');
@@ -74,21 +75,7 @@ function decode(file: string, ...window: string[]): Int16Array {
   return new Int16Array(out.buffer, out.byteOffset, out.byteLength / 2);
 }
 
-function probeDuration(file: string): number {
-  return Number(
-    execFileSync('ffprobe', [
-      '-v',
-      'error',
-      '-show_entries',
-      'format=duration',
-      '-of',
-      'csv=p=0',
-      file,
-    ])
-      .toString()
-      .trim(),
-  );
-}
+const probeDuration = ffprobeDuration;
 
 /** The utterances as seconds, for one channel or all. */
 function utterances(m: Manifest, channel?: number): TimeRange[] {

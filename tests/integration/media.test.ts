@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fluentFfmpeg from 'fluent-ffmpeg';
 import { BadInputError, JobError } from '../../src/errors.js';
 import { channelsCarrySameSignal, probeMedia, transcodeToOpus } from '../../src/media/index.js';
 import { runFfprobe, MediaTimeoutError } from '../../src/media/ffmpeg-process.js';
@@ -581,6 +582,14 @@ describe('process groups', () => {
 
   it('a cancelled transcode kills ffmpeg with everything it started', async () => {
     const marker = `kazru-pg-${process.pid}-transcode`;
+    // fluent-ffmpeg checks the binary's formats and encoders once per process, with the binary
+    // of the first command: let the real ffmpeg answer them, or this test hangs when run alone.
+    await new Promise<void>((resolve, reject) =>
+      fluentFfmpeg.getAvailableFormats((err) => (err ? reject(err) : resolve())),
+    );
+    await new Promise<void>((resolve, reject) =>
+      fluentFfmpeg.getAvailableEncoders((err) => (err ? reject(err) : resolve())),
+    );
     const saved = process.env.FFMPEG_PATH;
     process.env.FFMPEG_PATH = stubborn(marker);
     try {
@@ -590,7 +599,7 @@ describe('process groups', () => {
         bitrateBps: 20_000,
         signal: controller.signal,
       });
-      for (let i = 0; i < 100 && processesMentioning(marker).length < 2; i++) {
+      for (let i = 0; i < 500 && processesMentioning(marker).length < 2; i++) {
         await new Promise((r) => setTimeout(r, 20));
       }
       expect(processesMentioning(marker).length).toBe(2);
