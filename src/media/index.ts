@@ -21,7 +21,7 @@ export {
   OPUS_COMPLEXITY,
   type TranscodeOptions,
 } from './transcode.js';
-export { INPUT_DEMUXERS, INPUT_HARDENING_OPTIONS } from './ffmpeg-process.js';
+export { INPUT_DEMUXERS, INPUT_HARDENING_OPTIONS, warmMediaTools } from './ffmpeg-process.js';
 export {
   MONO_BITRATE_LADDER_BPS,
   STEREO_BITRATE_LADDER_BPS,

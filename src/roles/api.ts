@@ -3,6 +3,7 @@
  * graphql-upload-minimal) + GraphQL subscriptions over WebSocket (graphql-ws on `ws`), all on
  * one port, at `/graphql`.
  */
+import { warmMediaTools } from '../media/index.js';
 import http from 'node:http';
 import express from 'express';
 import { ApolloServer } from '@apollo/server';
@@ -94,6 +95,10 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   const server = http.createServer(app);
+  // fluent-ffmpeg's capability lists, filled now rather than on the first upload's probe.
+  warmMediaTools().catch((err: Error) =>
+    logger.warn({ err: err.message }, 'could not list ffmpeg formats; media checks may fail'),
+  );
   const serviceInfo = serviceInfoFrom(config, res.engines);
   const signer = new UrlSigner(res.redis);
   const jobReads = new JobReads(jobs, () => orm.em.fork());

@@ -10,6 +10,7 @@
  * worker stopped with SIGTERM ({@link WorkerHandle.close}) lets running jobs finish for
  * `WORKER_SHUTDOWN_GRACE_SECONDS`, then stops them and hands them straight back to the queue.
  */
+import { warmMediaTools } from '../media/index.js';
 import type BeeQueue from 'bee-queue';
 import type { AppResources } from '../app.js';
 import { JobLeases, LEASE_RENEW_INTERVAL_MS } from '../jobs/lease.js';
@@ -52,6 +53,10 @@ export async function startWorker(
 ): Promise<WorkerHandle> {
   const { config, logger, orm, storage, events, jobs } = res;
   const queue = createQueue(config.redisUrl, 'worker');
+  // fluent-ffmpeg's capability lists, filled now rather than on the first upload's probe.
+  warmMediaTools().catch((err: Error) =>
+    logger.warn({ err: err.message }, 'could not list ffmpeg formats; media checks may fail'),
+  );
   queue.on('error', (err) => logger.error({ err: err.message }, 'queue error'));
   queue.on('stalled', (jobId: string) => logger.warn({ jobId }, 'stalled job re-queued'));
   const leases = new JobLeases(res.redis);

@@ -230,6 +230,25 @@ describe('probeMedia: refusals', () => {
     },
   );
 
+  it('takes a PCM WAV at its data chunk: a header claiming 5 s of a longer file is 5 s, also when transcoded', async () => {
+    // The WAV shortcut (header only, no packet or decode pass) rests on the demuxer stopping at
+    // the data chunk's end; if it read on, the transcode would see more audio than was probed.
+    const bytes = Buffer.from(await readFile(tmp('a.wav')));
+    const data = bytes.indexOf('data');
+    const info = await probeMedia(tmp('a.wav'));
+    expect(info.durationSeconds).toBeCloseTo(FIXTURE_SECONDS, 1);
+    const bytesPerSecond = info.sampleRate * info.channels * 2; // pcm_s16le
+    bytes.writeUInt32LE(5 * bytesPerSecond, data + 4);
+    await writeFile(tmp('understated.wav'), bytes);
+    const short = await probeMedia(tmp('understated.wav'));
+    expect(short.durationSeconds).toBeCloseTo(5, 2);
+    await transcodeToOpus(tmp('understated.wav'), tmp('understated.ogg'), {
+      channels: 1,
+      bitrateBps: 24_000,
+    });
+    expect(Number(ffprobeJson(tmp('understated.ogg')).format.duration)).toBeCloseTo(5, 1);
+  });
+
   it('accepts an Ogg file cut exactly at a page boundary (complete, just shorter)', async () => {
     const bytes = await readFile(tmp('a.ogg'));
     const at = bytes.indexOf('OggS', Math.floor(bytes.length / 2));

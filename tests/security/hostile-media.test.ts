@@ -160,7 +160,15 @@ function newTraces(): Trace[] {
     .map((f) => path.join(traceDir, f.slice(0, -'.trace'.length)))
     .filter((b) => !seenTraces.has(b));
   for (const b of bases) seenTraces.add(b);
-  return bases.map(parseTrace);
+  return bases.map(parseTrace).filter((t) => !isCapabilityListing(t));
+}
+
+/**
+ * `ffmpeg -formats` / `ffmpeg -encoders`, which the api and workers run once at start-up to fill
+ * fluent-ffmpeg's capability cache: no input, nothing to confine to a job directory.
+ */
+function isCapabilityListing(trace: Trace): boolean {
+  return /^\d+ execve\("[^"]*", \["[^"]*", "-(?:formats|encoders)"\]/.test(trace.raw);
 }
 
 const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + path.sep);
