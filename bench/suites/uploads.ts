@@ -85,6 +85,7 @@ export async function runUploads(opts: UploadOptions): Promise<Row[]> {
     const fmt = (s: typeof app) =>
       `${s.p50.toFixed(0)} MB/s (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
     const note = dropped ? 'caches dropped before each run' : 'caches NOT dropped (not root)';
+    const stages = stageTimes(api.output(), size);
     const curve = await scaleCurve(api.port!, api.pid, work, opts.scale);
     return [
       {
@@ -95,6 +96,12 @@ export async function runUploads(opts: UploadOptions): Promise<Row[]> {
         ratio,
         target: '≥ 0.7× baseline',
         pass: ratio >= 0.7,
+      },
+      {
+        suite: 'upload',
+        measure: `where the api's time goes (its "upload accepted" log, p50 of ${opts.runs} runs)`,
+        value: stages,
+        baseline: `bare Node total ${base.p50 ? ((size / 1e6 / base.p50) * 1000).toFixed(0) : '?'} ms`,
       },
       {
         suite: 'upload',
@@ -142,6 +149,21 @@ async function scaleCurve(
     });
   }
   return rows;
+}
+
+/**
+ * Median stage times of the uploads of `size` bytes, from the api's "upload accepted" log lines
+ * (pino JSON: writeMs, probeMs, recordMs), e.g. "write 812 ms, probe 148 ms, record 9 ms".
+ */
+function stageTimes(log: string, size: number): string {
+  const lines = log
+    .split('\n')
+    .filter((l) => l.includes('"upload accepted"'))
+    .map((l) => JSON.parse(l) as Record<string, number>)
+    .filter((l) => l.sizeBytes === size);
+  if (lines.length === 0) return 'no "upload accepted" lines in the api log';
+  const p50 = (key: string) => summarize(lines.map((l) => l[key])).p50.toFixed(0);
+  return `write ${p50('writeMs')} ms, probe ${p50('probeMs')} ms, record ${p50('recordMs')} ms`;
 }
 
 function canDropCaches(): boolean {
