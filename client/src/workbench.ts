@@ -9,7 +9,7 @@
  * Undo and redo are reverts: undo restores the revision before the one the page stands on
  * ({@link cursor}), redo restores the one undone. A new change (anyone's) clears redo.
  */
-import { ApiError, type Segment, type Speaker } from './api.js';
+import { ApiError, onConnectionChange, type Segment, type Speaker } from './api.js';
 import type { SegmentWindows } from './segment-window.js';
 import {
   deleteSegment,
@@ -72,6 +72,7 @@ export class Workbench {
   private reloading: Promise<void> | null = null;
   private reloadAgain = false;
   private stopFeed?: () => void;
+  private stopConnection?: () => void;
 
   constructor(
     readonly jobId: string,
@@ -88,14 +89,20 @@ export class Workbench {
 
   /** Starts following other people's changes. */
   start(): void {
-    this.stopFeed?.();
+    this.stop();
     this.stopFeed = followTranscript(this.transcriptId, (e) => this.onEvent(e));
+    // Events may have been missed while the connection was down: read the view again.
+    this.stopConnection = onConnectionChange(({ reconnected }) => {
+      if (reconnected) void this.reload();
+    });
   }
 
   /** Stops following. */
   stop(): void {
     this.stopFeed?.();
+    this.stopConnection?.();
     this.stopFeed = undefined;
+    this.stopConnection = undefined;
   }
 
   get canUndo(): boolean {
@@ -333,6 +340,8 @@ export class Workbench {
     }
     if (e.version >= this.version) this.speakers = e.speakers;
     const fresh = e.version > this.version;
+    // A revision we never heard of (before the feed started, or while reconnecting).
+    const gap = fresh && e.version > this.version + 1;
     if (fresh && this.isOwnRename(e)) {
       this.own.add(e.version);
       this.version = e.version;
@@ -347,8 +356,8 @@ export class Workbench {
       this.noteConflict(e);
       this.host.otherChange(e);
     }
-    if (this.movesPositions(e)) {
-      if (fresh) void this.reload();
+    if (gap || this.movesPositions(e)) {
+      if (fresh || gap) void this.reload();
     } else {
       for (const seg of e.segments) {
         this.windows.replace(
