@@ -140,7 +140,7 @@ test('a turn given to the other speaker shows in the row, the totals and the exp
   const ids = await Promise.all(speakers.map((s) => s.getAttribute('data-speaker')));
   // Segment 3 is Speaker 2's; give it to Speaker 1.
   expect(await seg(3).locator('.speaker-name').textContent()).toBe('Speaker 2');
-  await seg(3).locator('select.speaker-menu').selectOption(ids[0]!);
+  await seg(3).locator('select.speaker-menu').selectOption(ids[0] ?? '');
   await seg(3).locator('.speaker-name', { hasText: 'Speaker 1' }).waitFor();
   await seg(3).locator('.badge.edited').waitFor();
   // The speaker list's counts follow (3 segments for Speaker 1 now).
