@@ -112,11 +112,8 @@ test('a word edited in place shows in the TXT export; the audio pauses while typ
   await until('playback to resume', () => audio().evaluate((a: AudioLike) => !a.paused));
   await audio().evaluate((a: AudioLike) => a.pause());
   // Focus is back on the text, so the keyboard carries on from there.
-  expect(
-    await seg(1)
-      .locator('.text')
-      .evaluate((el) => el.matches(':focus')),
-  ).toBe(true);
+  const focused = (el: { matches(selector: string): boolean }) => el.matches(':focus');
+  expect(await seg(1).locator('.text').evaluate(focused)).toBe(true);
 
   const txt = await exportTxt();
   expect(txt).toContain(edited);
@@ -140,7 +137,9 @@ test('a turn given to the other speaker shows in the row, the totals and the exp
   const ids = await Promise.all(speakers.map((s) => s.getAttribute('data-speaker')));
   // Segment 3 is Speaker 2's; give it to Speaker 1.
   expect(await seg(3).locator('.speaker-name').textContent()).toBe('Speaker 2');
-  await seg(3).locator('select.speaker-menu').selectOption(ids[0] ?? '');
+  await seg(3)
+    .locator('select.speaker-menu')
+    .selectOption(ids[0] ?? '');
   await seg(3).locator('.speaker-name', { hasText: 'Speaker 1' }).waitFor();
   await seg(3).locator('.badge.edited').waitFor();
   // The speaker list's counts follow (3 segments for Speaker 1 now).
