@@ -8,6 +8,7 @@ import { buildSchema } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import './types/enums.js';
 import { JobProgressEventResolver, JobResolver } from './resolvers/job.resolver.js';
+import { SearchResolver } from './resolvers/search.resolver.js';
 import { ServiceInfoResolver } from './resolvers/service.resolver.js';
 import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
 
@@ -20,6 +21,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
       TranscriptResolver,
       SegmentResolver,
       ServiceInfoResolver,
+      SearchResolver,
     ],
     validate: false,
     // Subscriptions use their own `subscribe` (state first, then Redis events); type-graphql
