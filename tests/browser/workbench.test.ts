@@ -237,3 +237,29 @@ test('the history lists every revision; restoring the first gives back the recog
   await b.page.keyboard.press('Control+z');
   await until('the state before the restore', async () => (await texts())[1].includes('вайфай'));
 });
+
+test('the search box finds an edited word typed in capitals and plays the hit', async () => {
+  const { page } = b;
+  await page.goto(`${t.url}/#/`);
+  const search = page.locator('kazru-search');
+  await search.locator('input[type=search]').fill('ВАЙФАЙ');
+  await search.locator('input[type=search]').press('Enter');
+  const hit = search.locator('ol.hits a').first();
+  await hit.waitFor();
+  expect(await hit.locator('mark').first().textContent()).toMatch(/^вайфай$/i);
+  expect(await hit.locator('.where').textContent()).toContain('dialogue-mono.ogg');
+  await b.screenshot('wb-5-search');
+  await hit.click();
+  await page.waitForURL(new RegExp(`#/jobs/${jobId}\\?t=`));
+  await seg(1).waitFor();
+  const start = Number(await seg(1).getAttribute('data-start'));
+  await until('playback from the hit', () =>
+    audio().evaluate(
+      (a: AudioLike, from: number) =>
+        !a.paused && a.currentTime >= from - 0.3 && a.currentTime < from + 3,
+      start,
+    ),
+  );
+  await seg(1).and(view().locator('.seg[aria-current=true]')).waitFor();
+  await audio().evaluate((a: AudioLike) => a.pause());
+});
