@@ -34,7 +34,7 @@ export class WorkbenchBar extends LocalizedElement {
   static override styles = [
     sharedStyles,
     css`
-      .bar {
+      .toolbar {
         display: flex;
         flex-wrap: wrap;
         gap: 0.5rem;
@@ -60,7 +60,7 @@ export class WorkbenchBar extends LocalizedElement {
   override render() {
     const wb = this.workbench;
     if (!wb) return nothing;
-    return html`<div class="bar" role="toolbar" aria-label=${t('workbench')}>
+    return html`<div class="toolbar" role="toolbar" aria-label=${t('workbench')}>
         <button
           class="undo"
           aria-label=${t('undoLabel')}
