@@ -10,6 +10,11 @@ import './types/enums.js';
 import { JobProgressEventResolver, JobResolver } from './resolvers/job.resolver.js';
 import { ServiceInfoResolver } from './resolvers/service.resolver.js';
 import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
+import {
+  TranscriptChangeEventResolver,
+  TranscriptHistoryResolver,
+  WorkbenchResolver,
+} from './resolvers/workbench.resolver.js';
 
 /** Builds the schema (validates resolvers; throws on a broken resolver definition). */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
@@ -20,6 +25,9 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
       TranscriptResolver,
       SegmentResolver,
       ServiceInfoResolver,
+      TranscriptHistoryResolver,
+      WorkbenchResolver,
+      TranscriptChangeEventResolver,
     ],
     validate: false,
     // Subscriptions use their own `subscribe` (state first, then Redis events); type-graphql
