@@ -354,6 +354,14 @@ describe.each([
       expect(errorOf(await gql(doc, vars, b)).code).toBe('NOT_FOUND');
     }
     expect((await readTranscript(t, job.jobId, a)).version).toBe(tr.version);
+    // Nor can another tenant follow its changes.
+    const sub = t.subscribe(
+      `subscription($id: ID!) { transcriptChanged(id: $id) { version } }`,
+      { id: tr.id },
+      b,
+    );
+    await sub.done;
+    expect(JSON.stringify([...sub.errors, ...sub.events])).toContain('NOT_FOUND');
   });
 
   test('revisions are deleted with the job: deleteJob and expiry', async () => {
