@@ -52,7 +52,7 @@ function liveClient(wsUrl: string, query: string, variables: Record<string, unkn
       complete: () => undefined,
     },
   );
-  return { events, errors, close: () => client.dispose() };
+  return { events, errors, close: () => void client.dispose() };
 }
 
 async function waitUntil(what: string, ok: () => boolean, ms = 5000): Promise<void> {
