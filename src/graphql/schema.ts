@@ -11,6 +11,11 @@ import { JobProgressEventResolver, JobResolver } from './resolvers/job.resolver.
 import { SearchResolver } from './resolvers/search.resolver.js';
 import { ServiceInfoResolver } from './resolvers/service.resolver.js';
 import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
+import {
+  TranscriptChangeEventResolver,
+  TranscriptHistoryResolver,
+  WorkbenchResolver,
+} from './resolvers/workbench.resolver.js';
 
 /** Builds the schema (validates resolvers; throws on a broken resolver definition). */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
@@ -22,6 +27,9 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
       SegmentResolver,
       ServiceInfoResolver,
       SearchResolver,
+      TranscriptHistoryResolver,
+      WorkbenchResolver,
+      TranscriptChangeEventResolver,
     ],
     validate: false,
     // Subscriptions use their own `subscribe` (state first, then Redis events); type-graphql

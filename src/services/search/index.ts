@@ -107,6 +107,8 @@ function toSegment(r: SearchRow): SegmentRow {
     text: String(r.text),
     language: typeof r.language === 'string' ? r.language : null,
     confidence: r.confidence == null ? null : Number(r.confidence),
+    version: Number(r.version),
+    edited: r.edited === true || Number(r.edited) === 1,
     window: { offset: index, limit: 1 },
   };
 }

@@ -118,7 +118,7 @@ export const sqliteSearch: SearchDialect = {
          where j.tenant_id = ? ${language}
        ), page as (select * from hits ${after} order by rank, id limit ?)
        select s.id, s.transcript_id, s."index", s.speaker_id, s.start, s."end", s.text,
-              s.language, s.confidence, t.job_id, page.rank, page.total
+              s.language, s.confidence, s.version, s.edited, t.job_id, page.rank, page.total
        from page join segments s on s.id = page.id join transcripts t on t.id = s.transcript_id
        order by page.rank, page.id`,
       params,
