@@ -12,7 +12,7 @@ import { TranscriptRevision } from '../../db/entities/index.js';
 import type { Principal } from '../../auth/principal.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { JobEvents, RevisionPayload } from '../../jobs/events.js';
-import { isEmptyChange, type RevisionChange } from './revision-change.js';
+import { isEmptyChange, type RevisionChange, type SegmentSnapshot } from './revision-change.js';
 import { recomputeDerived, reindex, TxSql, writeSegments, writeSpeakerLabels } from './store.js';
 
 /** Revision kinds (`Revision.kind`). */
@@ -97,7 +97,7 @@ export async function commitRevision(
       if (seg) await writeSegments(tx, scope.transcriptId, version, seg.before, seg.after);
       if (planned.change.speakers) await writeSpeakerLabels(sql, planned.change.speakers.after);
       if (seg) {
-        await reindex(sql, scope.transcriptId);
+        if (movesPositions(seg.before, seg.after)) await reindex(sql, scope.transcriptId);
         await recomputeDerived(sql, tx, scope.transcriptId);
       }
       const revision: RevisionPayload = {
@@ -130,6 +130,19 @@ export async function commitRevision(
     removedSegmentIds: planned.removedSegmentIds,
   });
   return revision;
+}
+
+/**
+ * Whether a change can move segments in time order: segments come or go, or one's start or
+ * speaker changes (a text-only edit keeps every position; the reindex is then skipped).
+ */
+function movesPositions(before: readonly SegmentSnapshot[], after: readonly SegmentSnapshot[]) {
+  if (before.length !== after.length) return true;
+  const was = new Map(before.map((s) => [s.id, s]));
+  return after.some((s) => {
+    const b = was.get(s.id);
+    return !b || b.start !== s.start || b.speakerId !== s.speakerId;
+  });
 }
 
 async function transcriptConflict(sql: TxSql, transcriptId: string, current: number) {

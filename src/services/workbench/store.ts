@@ -91,7 +91,8 @@ function toSnapshot(r: Raw, words: SegmentSnapshot['words']): SegmentSnapshot {
 
 /**
  * Replaces the segments of `before` by those of `after` (same ids where a segment lives on),
- * stamped with `version`. Positions are left to {@link reindex}.
+ * stamped with `version`. A segment that lives on keeps its position; new ones get -1 until
+ * {@link reindex}.
  */
 export async function writeSegments(
   em: EntityManager,
@@ -100,6 +101,15 @@ export async function writeSegments(
   before: readonly SegmentSnapshot[],
   after: readonly SegmentSnapshot[],
 ): Promise<void> {
+  const sql = new TxSql(em);
+  const positions = new Map<string, number>();
+  for (const part of chunks(before.map((s) => s.id))) {
+    const rows = await sql.all(
+      `select id, "index" from segments where id in (${placeholders(part.length)})`,
+      part,
+    );
+    for (const r of rows) positions.set(String(r.id), Number(r.index));
+  }
   for (const part of chunks(before.map((s) => s.id))) {
     // Words go with their segment (foreign key on delete cascade).
     await em.nativeDelete(Segment, { id: { $in: part } });
@@ -110,7 +120,7 @@ export async function writeSegments(
       part.map((s) => ({
         id: s.id,
         transcript: transcriptId,
-        index: -1,
+        index: positions.get(s.id) ?? -1,
         speaker: s.speakerId,
         start: s.start,
         end: s.end,
