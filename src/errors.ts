@@ -74,6 +74,22 @@ export class BadInputError extends AppError {
   }
 }
 
+/**
+ * A change based on a stale version (optimistic concurrency): nothing was changed. Sent with
+ * `extensions.currentVersion` so the client can reload and retry; the message says what the
+ * current state is.
+ */
+export class ConflictError extends AppError {
+  constructor(
+    message: string,
+    /** The version the caller should have sent (the segment's, speaker's or transcript's). */
+    readonly currentVersion: number,
+    reason?: string,
+  ) {
+    super('CONFLICT', message, reason);
+  }
+}
+
 /** Why a job ended FAILED; stored in `Job.errorCode`. */
 export type JobErrorCode =
   /** ffmpeg could not decode or encode the audio. */

@@ -45,6 +45,10 @@ export interface Segment {
   text: string;
   language: string | null;
   speaker: { id: string };
+  /** Transcript version at which this segment last changed (sent back as `expectedVersion`). */
+  version: number;
+  /** True when a person changed its text, speaker or times after recognition. */
+  edited: boolean;
 }
 
 /**
@@ -53,6 +57,8 @@ export interface Segment {
  */
 export interface TranscriptHead {
   id: string;
+  /** Bumped by every revision; revision 1 is the recognised transcript. */
+  version: number;
   speakers: Speaker[];
   segmentCount: number;
   segments: Segment[];
@@ -107,6 +113,8 @@ export class ApiError extends Error {
     message: string,
     readonly reason?: string,
     readonly status?: number,
+    /** With code CONFLICT: the version the object has now (`extensions.currentVersion`). */
+    readonly currentVersion?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -165,7 +173,10 @@ export async function apiFetch(path: string, init: RequestInit = {}): Promise<Re
 
 interface GraphQLResponse<T> {
   data?: T | null;
-  errors?: { message: string; extensions?: { code?: string; reason?: string } }[];
+  errors?: {
+    message: string;
+    extensions?: { code?: string; reason?: string; currentVersion?: number };
+  }[];
 }
 
 /** Turns a GraphQL response body (or a non-JSON one) into data or an ApiError. */
@@ -184,6 +195,7 @@ function readGraphQL<T>(status: number, body: string): T {
         first.message,
         first.extensions?.reason,
         status,
+        first.extensions?.currentVersion,
       ),
     );
   }
@@ -235,8 +247,8 @@ export async function fetchJobs(first: number, after: string | null = null): Pro
 }
 
 /** Fields of a segment the transcript list shows (no words: the list does not show them). */
-const SEGMENT_FIELDS = 'id index start end text language speaker { id }';
-const SPEAKER_FIELDS = 'id tag label segmentCount speakingSeconds version';
+export const SEGMENT_FIELDS = 'id index start end text language speaker { id } version edited';
+export const SPEAKER_FIELDS = 'id tag label segmentCount speakingSeconds version';
 
 /**
  * A job with its speakers, its number of segments and its first `firstSegments` segments, or
@@ -248,7 +260,7 @@ export async function fetchJob(
 ): Promise<JobWithTranscript | null> {
   const d = await gql<{ job: JobWithTranscript | null }>(
     `query($id: ID!, $limit: Int!) { job(id: $id) { ${JOB_FIELDS} audioUrl
-      transcript { id segmentCount speakers { ${SPEAKER_FIELDS} }
+      transcript { id version segmentCount speakers { ${SPEAKER_FIELDS} }
         segments(offset: 0, limit: $limit) { ${SEGMENT_FIELDS} } } } }`,
     { id, limit: firstSegments },
   );
@@ -425,7 +437,7 @@ let wsClient: Client | null = null;
 let everConnected = false;
 
 /** The shared graphql-ws client: always connected, retrying forever after drops or restarts. */
-function ws(): Client {
+export function ws(): Client {
   if (wsClient) return wsClient;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   wsClient = createClient({

@@ -35,7 +35,9 @@ export class SegmentWindows<T extends TimedRow> {
   /** The last failure of a window request, until a window arrives or {@link clearError}. */
   error: unknown = null;
 
-  private readonly loaded = new Map<number, T[]>();
+  private loaded = new Map<number, T[]>();
+  /** Bumped by {@link reset}, so a window requested before it is not stored after it. */
+  private generation = 0;
   private readonly pending = new Map<number, Promise<T[]>>();
   private readonly listeners = new Set<() => void>();
 
@@ -47,7 +49,7 @@ export class SegmentWindows<T extends TimedRow> {
    * @param size segments per window.
    */
   constructor(
-    readonly count: number,
+    public count: number,
     private readonly source: WindowSource<T>,
     private readonly durationSeconds: number | null = null,
     readonly size: number = WINDOW_SIZE,
@@ -72,6 +74,45 @@ export class SegmentWindows<T extends TimedRow> {
   /** Whether every position in `[first, last]` is loaded (positions outside the list count). */
   has(first: number, last: number): boolean {
     return this.missing(first, last).length === 0;
+  }
+
+  /**
+   * Replaces the whole content after the transcript changed shape (a split, merge, delete or
+   * revert moves positions): the new segment count and the windows fetched for it (window
+   * index → rows); every other window is forgotten and fetched again when needed.
+   */
+  reset(count: number, windows: Map<number, T[]>): void {
+    this.generation++;
+    this.count = count;
+    this.loaded = new Map([...windows].map(([k, rows]) => [k, rows.slice(0, this.size)]));
+    this.pending.clear();
+    this.error = null;
+    this.notify();
+  }
+
+  /**
+   * Replaces a loaded row in place where `same(old)` holds and `keep(old)` is false (e.g. an
+   * older version); returns whether a row matched. Positions do not move.
+   */
+  replace(row: T, same: (old: T) => boolean, keep: (old: T) => boolean = () => false): boolean {
+    for (const rows of this.loaded.values()) {
+      const i = rows.findIndex(same);
+      if (i < 0) continue;
+      if (!keep(rows[i])) rows[i] = row;
+      this.notify();
+      return true;
+    }
+    return false;
+  }
+
+  /** Every loaded row, window by window (in no particular order of windows). */
+  *rows(): Generator<T> {
+    for (const rows of this.loaded.values()) yield* rows;
+  }
+
+  /** Indices of the loaded windows. */
+  loadedWindows(): number[] {
+    return [...this.loaded.keys()];
   }
 
   /** Calls `fn` whenever a window arrives or fails. Returns an unsubscribe. */
@@ -144,8 +185,10 @@ export class SegmentWindows<T extends TimedRow> {
     const pending = this.pending.get(k);
     if (pending) return pending;
     const offset = k * this.size;
+    const generation = this.generation;
     const request = this.source(offset, Math.min(this.size, this.count - offset)).then(
       (rows) => {
+        if (generation !== this.generation) return rows;
         this.pending.delete(k);
         this.loaded.set(k, rows);
         this.error = null;
@@ -153,6 +196,7 @@ export class SegmentWindows<T extends TimedRow> {
         return rows;
       },
       (err: unknown) => {
+        if (generation !== this.generation) throw err;
         this.pending.delete(k);
         this.error = err;
         this.notify();

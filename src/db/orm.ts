@@ -9,6 +9,7 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { CompiledQuery } from 'kysely';
 import type { Config } from '../config/config.js';
 import { DEFAULT_TENANT_ID } from '../domain.js';
+import { ensureSearchIndex, SEARCH_TABLES } from '../services/search/registry.js';
 import { ENTITIES, Tenant } from './entities/index.js';
 
 /** SQLite lock wait before "database is locked" is raised, in milliseconds. */
@@ -29,6 +30,14 @@ export async function ormOptions(
     debug,
     allowGlobalContext: false,
     forceUtcTimezone: true,
+    // The search index (`src/services/search`) is hand-written: its tables are left out of the
+    // schema diff (MikroORM cannot introspect FTS5's untyped columns), its triggers and
+    // functions are never dropped or altered by a schema update.
+    schemaGenerator: {
+      skipTables: [SEARCH_TABLES],
+      ignoreTriggers: true,
+      ignoreRoutines: true,
+    },
   };
   if (config.database.kind === 'postgresql') {
     const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
@@ -69,6 +78,7 @@ export async function initOrm(config: Pick<Config, 'database'>, debug = false): 
     await new Promise((r) => setTimeout(r, 1000));
     await orm.schema.update({ safe: true });
   }
+  await ensureSearchIndex(orm.em.fork());
   const em = orm.em.fork();
   const existing = await em.findOne(Tenant, DEFAULT_TENANT_ID);
   if (!existing) {

@@ -8,7 +8,7 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { AppError } from '../errors.js';
+import { AppError, ConflictError } from '../errors.js';
 import { asUploadError } from '../storage/storage.js';
 import { describeTokenLimit, SUGGESTION_MASK } from './armor.js';
 
@@ -64,6 +64,7 @@ export function createFormatError(options: FormatErrorOptions = {}): FormatError
           ...(appError.retryAfterSeconds !== undefined
             ? { retryAfterSeconds: appError.retryAfterSeconds }
             : {}),
+          ...(appError instanceof ConflictError ? { currentVersion: appError.currentVersion } : {}),
         },
       };
     }

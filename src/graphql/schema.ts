@@ -8,8 +8,14 @@ import { buildSchema } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import './types/enums.js';
 import { JobProgressEventResolver, JobResolver } from './resolvers/job.resolver.js';
+import { SearchResolver } from './resolvers/search.resolver.js';
 import { ServiceInfoResolver } from './resolvers/service.resolver.js';
 import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
+import {
+  TranscriptChangeEventResolver,
+  TranscriptHistoryResolver,
+  WorkbenchResolver,
+} from './resolvers/workbench.resolver.js';
 
 /** Builds the schema (validates resolvers; throws on a broken resolver definition). */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
@@ -20,6 +26,10 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
       TranscriptResolver,
       SegmentResolver,
       ServiceInfoResolver,
+      SearchResolver,
+      TranscriptHistoryResolver,
+      WorkbenchResolver,
+      TranscriptChangeEventResolver,
     ],
     validate: false,
     // Subscriptions use their own `subscribe` (state first, then Redis events); type-graphql

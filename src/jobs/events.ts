@@ -1,7 +1,8 @@
 /**
  * Job events across processes through Redis pub/sub: progress from workers to the api's
- * graphql-ws subscribers, and cancel requests from the api to the workers.
- * Channels: `job-progress:<jobId>`, `job-cancel`.
+ * graphql-ws subscribers, cancel requests from the api to the workers, and transcript changes
+ * (issue 12's workbench) from whichever api process committed them to every api's subscribers.
+ * Channels: `job-progress:<jobId>`, `job-cancel`, `transcript-changed:<transcriptId>`.
  */
 import { Redis } from 'ioredis';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
@@ -17,6 +18,33 @@ export interface JobProgressPayload {
   message?: string | null;
 }
 
+/** A committed revision as published (dates as ISO-8601 strings: the payload is JSON). */
+export interface RevisionPayload {
+  id: string;
+  number: number;
+  createdAt: string;
+  author: string | null;
+  kind: string;
+  summary: string;
+}
+
+/**
+ * One committed change of a transcript. Small on purpose: subscribers read the segments and
+ * speakers it names in their current state.
+ */
+export interface TranscriptChangePayload {
+  transcriptId: string;
+  /** Tenant owning the transcript; a subscriber of another tenant never receives it. */
+  tenantId: string;
+  /** Transcript version after the change (= revision.number). */
+  version: number;
+  revision: RevisionPayload;
+  /** Segments created or changed. */
+  segmentIds: string[];
+  /** Segments removed. */
+  removedSegmentIds: string[];
+}
+
 type Listener<T> = (payload: T) => void;
 
 /** Publish/subscribe handle for job events. Call {@link JobEvents.close} on shutdown. */
@@ -26,6 +54,10 @@ export interface JobEvents {
   onProgress(jobId: string, listener: Listener<JobProgressPayload>): () => void;
   publishCancel(jobId: string): void;
   onCancel(listener: Listener<{ jobId: string }>): () => void;
+  /** Publishes a committed transcript change (best effort, like progress). */
+  publishTranscriptChange(payload: TranscriptChangePayload): void;
+  /** Registers a listener for one transcript's changes; returns a function that unregisters it. */
+  onTranscriptChange(transcriptId: string, listener: Listener<TranscriptChangePayload>): () => void;
   close(): Promise<void>;
 }
 
@@ -74,6 +106,9 @@ export function createJobEvents(redisUrl: string, onError?: (err: Error) => void
     onProgress: (jobId, listener) => on(`job-progress:${jobId}`, listener),
     publishCancel: (jobId) => emit('job-cancel', { jobId }),
     onCancel: (listener) => on('job-cancel', listener),
+    publishTranscriptChange: (p) => emit(`transcript-changed:${p.transcriptId}`, p),
+    onTranscriptChange: (transcriptId, listener) =>
+      on(`transcript-changed:${transcriptId}`, listener),
     close: async () => {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },

@@ -1,17 +1,18 @@
 /**
  * Jobs as the API sees them: accept an upload, list and read jobs, rename speakers, cancel,
- * delete, expire, and assemble exports. Every method is scoped to a tenant: another tenant's id
+ * delete, expire, and assemble exports; transcript changes live in `./workbench/`. Every method is scoped to a tenant: another tenant's id
  * answers exactly like an id that does not exist.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { OptimisticLockError, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import type BeeQueue from 'bee-queue';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
-import { Job, RecognitionUnit, Speaker, Transcript } from '../db/entities/index.js';
+import { Job, RecognitionUnit, Transcript } from '../db/entities/index.js';
+import type { Principal } from '../auth/principal.js';
 import {
   DEFAULT_LANGUAGES,
   Diarization,
@@ -26,7 +27,7 @@ import type { JobEvents } from '../jobs/events.js';
 import { enqueueTranscription, type TranscriptionQueueData } from '../jobs/queue.js';
 import { formatDuration, probeMedia } from '../media/index.js';
 import type { Storage } from '../storage/storage.js';
-import { sanitizeFilename, stripUnsafeChars } from './filename.js';
+import { sanitizeFilename } from './filename.js';
 import { publishJobState } from './progress.js';
 import { TenantQuotas, type QuotaAdmission } from './quota.js';
 import type { SttEngine } from '../stt/engine.js';
@@ -34,7 +35,8 @@ import type { EngineRegistry } from '../stt/registry.js';
 import { checkChannelsFit, chooseEngine } from './engine-choice.js';
 import { TRANSCODED_NAME } from './transcription.service.js';
 import { buildExportDocument } from './export-document.js';
-import { TranscriptReader, type TranscriptRow } from './transcript-reader.js';
+import { TranscriptReader, type SpeakerRow, type TranscriptRow } from './transcript-reader.js';
+import { WorkbenchService } from './workbench/index.js';
 
 /** Options as a client may send them; missing fields take defaults. */
 export interface JobOptionsInput {
@@ -130,9 +132,12 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 export class JobService {
   /** Per-tenant quotas checked by {@link createFromUpload}. */
   readonly quotas: TenantQuotas;
+  /** Changes of transcripts after recognition, each a revision (issue 12). */
+  readonly workbench: WorkbenchService;
 
   constructor(private readonly deps: JobServiceDeps) {
     this.quotas = new TenantQuotas(deps.redis, deps.config.tenantQuotas);
+    this.workbench = new WorkbenchService({ events: deps.events });
   }
 
   /**
@@ -321,50 +326,33 @@ export class JobService {
   }
 
   /**
-   * Renames a speaker; every export uses the new label from then on.
+   * Renames a speaker; every export uses the new label from then on. The rename is a revision
+   * of the transcript (kind "rename-speaker", `./workbench/rename-speaker.ts`), published to
+   * `transcriptChanged` subscribers.
+   * @param caller tenant and API key (the key's name is the revision's author).
    * @param label 1..100 characters after trimming; control characters removed.
-   * @param expectedVersion the `version` the caller last saw; when given and stale, nothing is
-   *   changed. Without it, only a rename racing this one (same read version) is refused.
-   * @throws NotFoundError, BadInputError (empty or too long label), AppError CONFLICT (reason
-   *   SPEAKER_CHANGED) when another rename got there first.
+   * @param expectedVersion the speaker's `version` the caller last saw; when given and stale,
+   *   nothing is changed. Without it, only a rename racing this one (same read version) is refused.
+   * @returns the speaker as it is now.
+   * @throws NotFoundError, BadInputError (empty or too long label), ConflictError CONFLICT
+   *   (reason SPEAKER_CHANGED, with `currentVersion`) when another rename got there first.
    */
   async renameSpeaker(
     em: EntityManager,
-    tenantId: string,
+    caller: Principal,
     speakerId: string,
     label: string,
     expectedVersion?: number,
-  ): Promise<Speaker> {
-    const clean = stripUnsafeChars(label).trim();
-    if (clean.length === 0 || [...clean].length > 100) {
-      throw new BadInputError('A speaker name must be 1 to 100 characters long.', 'INVALID_LABEL');
-    }
-    const speaker = await em.findOne(Speaker, {
-      id: speakerId,
-      transcript: { job: { tenant: tenantId } },
-    });
-    if (!speaker) throw new NotFoundError('Speaker', speakerId);
-    const conflict = () =>
-      new AppError(
-        'CONFLICT',
-        `Someone else renamed this speaker (now "${speaker.label}") since you loaded it. Reload the transcript and rename again if you still want to.`,
-        'SPEAKER_CHANGED',
-      );
-    if (expectedVersion !== undefined && expectedVersion !== speaker.version) throw conflict();
-    if (speaker.label === clean) return speaker;
-    speaker.label = clean;
-    try {
-      // The UPDATE carries `where version = <read version>` (MikroORM optimistic locking), so a
-      // rename that committed between our read and this write is detected, not overwritten.
-      await em.flush();
-    } catch (err) {
-      if (!(err instanceof OptimisticLockError)) throw err;
-      em.clear();
-      const now = await em.findOne(Speaker, speakerId);
-      if (now) speaker.label = now.label;
-      throw conflict();
-    }
-    return speaker;
+    reader = new TranscriptReader(em),
+  ): Promise<SpeakerRow> {
+    const transcriptId = await this.workbench.renameSpeaker(
+      em,
+      caller,
+      speakerId,
+      label,
+      expectedVersion,
+    );
+    return reader.speaker(transcriptId, speakerId);
   }
 
   /**

@@ -30,6 +30,8 @@ export interface TranscriptRow {
   /** BCP-47 tags heard, most speaking time first. */
   languages: string[];
   createdAt: Date;
+  /** Latest revision number (bumped by every change). */
+  version: number;
 }
 
 /** A speaker of a transcript. Times in seconds. */
@@ -63,8 +65,29 @@ export interface SegmentRow {
   language: string | null;
   /** 0–1 when the engine reported it. */
   confidence: number | null;
+  /** Transcript version at which it last changed. */
+  version: number;
+  /** Changed by a person after recognition. */
+  edited: boolean;
   /** The window it was read in; its words are read for the whole window at once. */
   window: SegmentWindow;
+}
+
+/** A revision as listed (never its change payload). */
+export interface RevisionRow {
+  id: string;
+  number: number;
+  createdAt: Date;
+  author: string | null;
+  kind: string;
+  summary: string;
+}
+
+/** A page of revisions, newest first. */
+export interface RevisionPage {
+  revisions: RevisionRow[];
+  hasNextPage: boolean;
+  totalCount: number;
 }
 
 /** A word with its timing in seconds. */
@@ -76,6 +99,9 @@ export interface WordRow {
 
 /** Whole transcript: every segment. */
 export const ALL_SEGMENTS: SegmentWindow = Object.freeze({ offset: 0, limit: null });
+
+/** The "window" of segments read by id: their words are read by segment id. */
+const BY_ID: SegmentWindow = Object.freeze({ offset: -1, limit: 0 });
 
 type Raw = Record<string, unknown>;
 
@@ -114,6 +140,9 @@ interface WordBatch {
  */
 export class TranscriptReader {
   private readonly byJob: DataLoader<string, TranscriptRow | null>;
+  private readonly byId: DataLoader<string, TranscriptRow | null>;
+  private readonly segmentsById: DataLoader<string, SegmentRow | null>;
+  private readonly wordsById: DataLoader<string, WordRow[]>;
   private readonly texts: DataLoader<string, string>;
   private readonly speakers: DataLoader<string, SpeakerRow[]>;
   private readonly segmentCounts: DataLoader<string, number>;
@@ -124,11 +153,37 @@ export class TranscriptReader {
   constructor(private readonly em: EntityManager) {
     this.byJob = new DataLoader(async (jobIds) => {
       const rows = await this.query(
-        `select id, job_id, languages, created_at from transcripts where job_id in (${placeholders(jobIds.length)})`,
+        `select ${TRANSCRIPT_COLUMNS} from transcripts where job_id in (${placeholders(jobIds.length)})`,
         jobIds,
       );
       const byJob = new Map(rows.map((r) => [String(r.job_id), toTranscript(r)]));
       return jobIds.map((id) => byJob.get(id) ?? null);
+    });
+    this.byId = new DataLoader(async (ids) => {
+      const rows = await this.query(
+        `select ${TRANSCRIPT_COLUMNS} from transcripts where id in (${placeholders(ids.length)})`,
+        ids,
+      );
+      const byId = new Map(rows.map((r) => [String(r.id), toTranscript(r)]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+    this.segmentsById = new DataLoader(async (ids) => {
+      const rows = await this.query(
+        `select ${SEGMENT_COLUMNS} from segments s where s.id in (${placeholders(ids.length)})`,
+        ids,
+      );
+      const byId = new Map(rows.map((r) => [String(r.id), toSegment(r, BY_ID)]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+    this.wordsById = new DataLoader(async (ids) => {
+      const rows = await this.query(
+        `select segment_id, text, start, "end" from words
+         where segment_id in (${placeholders(ids.length)}) order by segment_id, "index"`,
+        ids,
+      );
+      return groupFor(ids, rows, (r) => String(r.segment_id)).map((list) =>
+        list.map((r) => ({ text: String(r.text), start: Number(r.start), end: Number(r.end) })),
+      );
     });
     this.texts = new DataLoader(async (ids) => {
       const rows = await this.query(
@@ -160,6 +215,48 @@ export class TranscriptReader {
   /** The transcript of a job (without its text), or null while there is none. */
   transcriptOfJob(jobId: string): Promise<TranscriptRow | null> {
     return this.byJob.load(jobId);
+  }
+
+  /** A transcript (without its text) by id, or null. Not tenant-scoped: check first. */
+  transcript(transcriptId: string): Promise<TranscriptRow | null> {
+    return this.byId.load(transcriptId);
+  }
+
+  /**
+   * Segments by id in time order (ids not found are left out): what a change touched. Their
+   * words are read by segment id, one statement for all.
+   */
+  async segmentsWithIds(ids: readonly string[]): Promise<SegmentRow[]> {
+    const rows = await this.segmentsById.loadMany(ids);
+    return rows
+      .filter((r): r is SegmentRow => r !== null && !(r instanceof Error))
+      .sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * Revisions of a transcript, newest first: `first` of them before revision number `before`
+   * (null: from the newest). Two statements; the change payload is never read.
+   */
+  async revisionsOf(
+    transcriptId: string,
+    first: number,
+    before: number | null,
+  ): Promise<RevisionPage> {
+    const rows = await this.query(
+      `select id, number, created_at, author, kind, summary from transcript_revisions
+       where transcript_id = ?${before === null ? '' : ' and number < ?'}
+       order by number desc limit ?`,
+      before === null ? [transcriptId, first + 1] : [transcriptId, before, first + 1],
+    );
+    const [count] = await this.query(
+      `select count(*) as n from transcript_revisions where transcript_id = ?`,
+      [transcriptId],
+    );
+    return {
+      revisions: rows.slice(0, first).map(toRevision),
+      hasNextPage: rows.length > first,
+      totalCount: Number(count?.n ?? 0),
+    };
   }
 
   /** The whole text of a transcript (segments joined in time order). */
@@ -195,8 +292,7 @@ export class TranscriptReader {
     if (!loader) {
       loader = new DataLoader(async (ids) => {
         const { sql, params } = windowed(
-          `select id, transcript_id, "index", speaker_id, start, "end", text, language, confidence
-           from segments s where s.transcript_id in (${placeholders(ids.length)})`,
+          `select ${SEGMENT_COLUMNS} from segments s where s.transcript_id in (${placeholders(ids.length)})`,
           ids,
           window,
         );
@@ -217,6 +313,7 @@ export class TranscriptReader {
    * one statement (joined on the window, so no list of thousands of ids is sent).
    */
   async wordsOf(segment: Pick<SegmentRow, 'id' | 'transcriptId' | 'window'>): Promise<WordRow[]> {
+    if (segment.window === BY_ID) return this.wordsById.load(segment.id);
     const key = windowKey(segment.window);
     let batch = this.wordBatches.get(key);
     if (!batch) {
@@ -264,6 +361,10 @@ export class TranscriptReader {
   }
 }
 
+const TRANSCRIPT_COLUMNS = 'id, job_id, languages, created_at, version';
+const SEGMENT_COLUMNS = `s.id, s.transcript_id, s."index", s.speaker_id, s.start, s."end", s.text,
+  s.language, s.confidence, s.version, s.edited`;
+
 function windowed(sql: string, ids: readonly string[], window: SegmentWindow) {
   const params: unknown[] = [...ids];
   let out = sql;
@@ -284,6 +385,18 @@ function toTranscript(r: Raw): TranscriptRow {
     jobId: String(r.job_id),
     languages: json<string[]>(r.languages),
     createdAt: date(r.created_at),
+    version: Number(r.version),
+  };
+}
+
+function toRevision(r: Raw): RevisionRow {
+  return {
+    id: String(r.id),
+    number: Number(r.number),
+    createdAt: date(r.created_at),
+    author: typeof r.author === 'string' ? r.author : null,
+    kind: String(r.kind),
+    summary: String(r.summary),
   };
 }
 
@@ -311,6 +424,8 @@ function toSegment(r: Raw, window: SegmentWindow): SegmentRow {
     text: String(r.text),
     language: typeof r.language === 'string' ? r.language : null,
     confidence: r.confidence == null ? null : Number(r.confidence),
+    version: Number(r.version),
+    edited: r.edited === true || Number(r.edited) === 1,
     window,
   };
 }

@@ -6,7 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { Job, Segment, Speaker, Transcript, Word } from '../db/entities/index.js';
+import {
+  Job,
+  Segment,
+  Speaker,
+  Transcript,
+  TranscriptRevision,
+  Word,
+} from '../db/entities/index.js';
 import type { Utterance } from '../stt/types.js';
 import { buildTranscript } from './transcript-builder.js';
 
@@ -23,6 +30,8 @@ const MAX_WORD_CHARS = 200;
  * Replaces the job's transcript with one built from `utterances`, in one transaction: the old
  * transcript (if a previous attempt left one) is deleted first, so the write starts with a write
  * and SQLite writers queue on the busy timeout instead of failing (see `src/db/orm.ts`).
+ * Records revision 1 (kind "recognised", no author): the state every later revision of the
+ * workbench starts from (`./workbench/`).
  * @returns the new transcript's id.
  */
 export async function persistTranscript(
@@ -40,6 +49,17 @@ export async function persistTranscript(
       job: job.id,
       text: built.text,
       languages: built.languages,
+      version: 1,
+      createdAt: new Date(),
+    });
+    await tx.insert(TranscriptRevision, {
+      id: randomUUID(),
+      transcript: transcriptId,
+      number: 1,
+      kind: 'recognised',
+      author: null,
+      summary: `Recognised: ${built.segments.length} segments, ${built.speakers.length} speakers`,
+      change: {},
       createdAt: new Date(),
     });
     const speakerIds = new Map(built.speakers.map((s) => [s.tag, randomUUID()]));
@@ -71,6 +91,8 @@ export async function persistTranscript(
         text: s.text,
         language: s.language,
         confidence: s.confidence,
+        version: 1,
+        edited: false,
       })),
     );
     await insertInBatches(

@@ -182,7 +182,7 @@ test('renaming a speaker inline shows the name at once and the SRT download carr
   expect(srt).toContain('Speaker 2: Здравствуйте');
 });
 
-test('clicking a segment seeks the audio; the playing segment is highlighted', async () => {
+test('the play button seeks the audio; the playing segment is highlighted', async () => {
   const third = segments().nth(2);
   const start = Number(await third.getAttribute('data-start'));
   await audio().evaluate((a: AudioLike) => {
@@ -190,7 +190,7 @@ test('clicking a segment seeks the audio; the playing segment is highlighted', a
       once: true,
     });
   });
-  await third.click();
+  await third.locator('.play').click();
   const seekedAt = Number(
     await until('the audio to seek', () => audio().getAttribute('data-seeked-at')),
   );
@@ -229,8 +229,8 @@ test('clicking a segment seeks the audio; the playing segment is highlighted', a
   await b.screenshot('3b-transcript-playing');
   expect(await b.page.locator('kazru-transcript .seg.active').count()).toBe(1);
 
-  // Keyboard: Enter on the first segment seeks there too.
-  await segments().nth(0).focus();
+  // Keyboard: Enter on the first segment's play button seeks there too.
+  await segments().nth(0).locator('.play').focus();
   await b.page.keyboard.press('Enter');
   await until('seek by keyboard', () => audio().evaluate((a: AudioLike) => a.currentTime < 2));
   await audio().evaluate((a: AudioLike) => a.pause());

@@ -273,10 +273,10 @@ test('scrolling to the end shows the last segment', async () => {
   await b.screenshot('long-3-end');
 });
 
-test('a click selects a segment; arrow keys move between rows and Enter selects', async () => {
+test('a play button selects a segment; arrow keys move between rows and Enter selects', async () => {
   const view = b.page.locator('kazru-transcript');
   const target = (await visibleSegments()).at(-2)!.index;
-  await view.locator(`.seg[data-index="${target}"]`).click();
+  await view.locator(`.seg[data-index="${target}"] .play`).click();
   await view.locator(`.seg[data-index="${target}"][aria-current=true]`).waitFor();
   expect(await view.locator('.seg.active').count()).toBe(1);
   await b.page.keyboard.press('ArrowUp');

@@ -3,7 +3,8 @@
  * makes (GraphQL queries, pages, exports) is recorded statement by statement, and
  * - the number of statements does not grow with the transcript (15 min vs 60 min);
  * - the data returned does not grow when unrelated big columns do (the transcript's text, a
- *   job's options JSON): nothing joins or loads a column the request does not show;
+ *   job's options JSON, a revision's change payload): nothing joins or loads a column the
+ *   request does not show;
  * - for GraphQL reads, the data returned stays within a small multiple of the response.
  * This is the regression test of the 4-hour read that took 20 s: MikroORM's populate copied the
  * whole transcript text into each segment row. Timings live in `bench/` (`npm run bench`).
@@ -53,6 +54,12 @@ const READS: Read[] = [
     graphql: `{ jobs(first: 20) { edges { node { id status transcript { id speakers { label } } } } } }`,
     showsRows: true,
   },
+  {
+    name: 'revisions list',
+    graphql: `query($id: ID!) { job(id: $id) { transcript { version
+      revisions(first: 20) { totalCount edges { cursor node { id number createdAt author kind summary } } } } } }`,
+    showsRows: true,
+  },
   { name: 'REST export txt', rest: 'txt' },
   { name: 'REST export srt', rest: 'srt' },
   { name: 'REST export vtt', rest: 'vtt' },
@@ -87,7 +94,10 @@ async function cost(t: TestApp, rec: SqlRecorder, read: Read, jobId: string): Pr
   };
 }
 
-/** Makes the columns no read shows 4 MB bigger: the transcript's text and the job's options. */
+/**
+ * Makes the columns no read shows 6 MB bigger: the transcript's text, the job's options and
+ * the change payload of its revisions (issue 12: the revisions list must never read it).
+ */
 async function inflateUnrelatedColumns(em: EntityManager, job: SeededJob): Promise<void> {
   const pad = 'ж'.repeat(2_000_000);
   const conn = em.getConnection();
@@ -103,6 +113,11 @@ async function inflateUnrelatedColumns(em: EntityManager, job: SeededJob): Promi
     prompt: pad,
   });
   await conn.execute(`update jobs set options = ? where id = ?`, [options, job.jobId]);
+  const change = JSON.stringify({ segments: { before: [], after: [] }, note: pad });
+  await conn.execute(`update transcript_revisions set change = ? where transcript_id = ?`, [
+    change,
+    job.transcriptId,
+  ]);
 }
 
 describe.each([

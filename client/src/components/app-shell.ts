@@ -1,6 +1,7 @@
 /**
  * `<kazru-app>`: header (title, language switcher, "reconnecting…" indicator), a hash router
- * (`#/` = upload + jobs, `#/jobs/<id>` = transcript) and the aria-live region that reads status
+ * (`#/` = search + upload + jobs, `#/jobs/<id>` = search + transcript, `?t=<seconds>` plays
+ * from there) and the aria-live region that reads status
  * changes out. Loads the server's limits first and keeps retrying while the server is away.
  * When the server asks for an API key (`AUTH_MODE=api-key`), shows a key form instead of the
  * page; the key is kept in localStorage and the page reloads with it.
@@ -21,6 +22,7 @@ import { getLang, setLang, t, type Lang } from '../i18n.js';
 import { errorText, sharedStyles, LocalizedElement } from './shared.js';
 import type { JobList } from './job-list.js';
 import './job-list.js';
+import './search-box.js';
 import './transcript-view.js';
 import './upload-panel.js';
 
@@ -37,9 +39,17 @@ function jobIdFromHash(hash: string): string | null {
   }
 }
 
+/** The start time of `#/jobs/<id>?t=<seconds>` (a search hit), or null. */
+function startFromHash(hash: string): { seconds: number } | null {
+  const m = /^#\/jobs\/[^?#]+\?(?:.*&)?t=([\d.]+)/.exec(hash);
+  const seconds = m ? Number(m[1]) : Number.NaN;
+  return Number.isFinite(seconds) ? { seconds } : null;
+}
+
 @customElement('kazru-app')
 export class AppShell extends LocalizedElement {
   @state() private jobId: string | null = jobIdFromHash(location.hash);
+  @state() private startAt: { seconds: number } | null = startFromHash(location.hash);
   @state() private info: ServiceInfo | null = null;
   @state() private infoError = '';
   @state() private reconnecting = false;
@@ -55,6 +65,7 @@ export class AppShell extends LocalizedElement {
   private stopAuth?: () => void;
   private readonly onHash = () => {
     this.jobId = jobIdFromHash(location.hash);
+    this.startAt = startFromHash(location.hash);
     window.scrollTo(0, 0);
   };
 
@@ -298,8 +309,13 @@ export class AppShell extends LocalizedElement {
           this.keyProblem !== null
             ? this.renderKeyForm()
             : this.jobId
-              ? html`<kazru-transcript .jobId=${this.jobId}></kazru-transcript>`
-              : html`<kazru-upload .info=${this.info}></kazru-upload>
+              ? html`<kazru-search></kazru-search>
+                  <kazru-transcript
+                    .jobId=${this.jobId}
+                    .startAt=${this.startAt}
+                  ></kazru-transcript>`
+              : html`<kazru-search></kazru-search>
+                  <kazru-upload .info=${this.info}></kazru-upload>
                   <kazru-job-list></kazru-job-list>`
         }
       </main>

@@ -3,19 +3,22 @@
  * as tall as every row would be (measured heights, else their average), so its scrollbar stands
  * for the whole transcript, but only the rows in view plus a margin are in the DOM. Rows whose
  * window is not loaded yet show "Loading…" and are fetched through the {@link SegmentWindows}
- * once scrolling rests. Clicking a row (or Enter/Space) sends `segment-play` (detail: the
- * Segment); ArrowUp/ArrowDown move between rows.
+ * once scrolling rests. A row's play button sends `segment-play` (detail: the Segment); with a
+ * {@link Workbench} its text edits in place (`edit-typing`, `edit-closed`, `edit-refused` tell the
+ * page, which pauses and resumes the audio) and its tools reassign, split, merge and delete.
+ * ArrowUp/ArrowDown move between rows.
  */
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { ApiError, type Segment, type Speaker } from '../api.js';
-import { formatClock } from '../format.js';
-import { languageBadge, t } from '../i18n.js';
+import { t } from '../i18n.js';
 import { RowLayout } from '../row-layout.js';
 import type { SegmentWindows } from '../segment-window.js';
+import type { Workbench } from '../workbench.js';
+import { renderSegment, type RowContext } from './segment-row.js';
 import { cssProps, errorText, sharedStyles, LocalizedElement } from './shared.js';
-import { speakerColour, speakerNameStyles } from './speaker-list.js';
+import { speakerNameStyles } from './speaker-list.js';
 import { segmentStyles } from './segment-styles.js';
 
 /** Rows are rendered this far (px) beyond each edge of the visible part. */
@@ -38,6 +41,12 @@ export class SegmentList extends LocalizedElement {
   @property({ attribute: false }) speakers: Speaker[] = [];
   /** Position of the segment being played (highlighted), or -1. */
   @property({ type: Number }) active = -1;
+  /** Playback position in seconds ("split here" is offered on the segment under it). */
+  @property({ type: Number }) playhead = 0;
+  /** The workbench of the transcript: with it the rows offer editing; without, reading only. */
+  @property({ attribute: false }) workbench?: Workbench;
+  /** Bumped by the page whenever the workbench's state changed, to render it. */
+  @property({ type: Number }) tick = 0;
 
   /** Rendered rows: positions `first` … `last`. */
   @state() private first = 0;
@@ -49,6 +58,8 @@ export class SegmentList extends LocalizedElement {
   @query('.sizer') private sizer?: HTMLElement;
 
   private layout = new RowLayout(0);
+  /** Set when an editor opens, so it gets focus once rendered. */
+  private focusEditor = false;
   private unsubscribe?: () => void;
   private fetchTimer?: number;
   private width = 0;
@@ -75,6 +86,13 @@ export class SegmentList extends LocalizedElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    const w = this.windows;
+    if (!changed.has('windows') && w && w.count !== this.layout.count) {
+      // A split, merge or delete changed the number of rows: same place, new layout.
+      this.layout = new RowLayout(w.count, this.layout.estimate);
+      this.last = Math.min(this.last, w.count - 1);
+      this.first = Math.min(this.first, Math.max(0, this.last));
+    }
     if (!changed.has('windows')) return;
     const count = this.windows?.count ?? 0;
     this.layout = new RowLayout(count);
@@ -92,6 +110,19 @@ export class SegmentList extends LocalizedElement {
     }
     this.measure();
     this.updateRange();
+    if (this.focusEditor) {
+      const editor = this.shadowRoot?.querySelector<HTMLTextAreaElement>('textarea.edit');
+      if (editor) {
+        this.focusEditor = false;
+        editor.focus();
+        editor.setSelectionRange(editor.value.length, editor.value.length);
+      }
+    }
+  }
+
+  /** Positions of the rows rendered now (the workbench reloads their windows first). */
+  renderedRange(): [number, number] {
+    return [this.first, Math.max(this.first, this.last)];
   }
 
   /** Scrolls the list so row `index` is in view: to the nearest edge, centred from far away. */
@@ -188,17 +219,97 @@ export class SegmentList extends LocalizedElement {
     this.dispatchEvent(new CustomEvent('segment-play', { detail: seg, bubbles: true }));
   }
 
-  private onKey(ev: KeyboardEvent, seg: Segment) {
-    if (ev.key === 'Enter' || ev.key === ' ') {
+  /** ArrowUp/ArrowDown on a row's control move to the same control of the row above/below. */
+  private navKey(ev: KeyboardEvent, seg: Segment, control: string) {
+    if (ev.key !== 'ArrowDown' && ev.key !== 'ArrowUp') return;
+    const next = seg.index + (ev.key === 'ArrowDown' ? 1 : -1);
+    const el = this.shadowRoot?.querySelector<HTMLElement>(
+      `.seg[data-index="${next}"] .${control}`,
+    );
+    if (!el) return;
+    ev.preventDefault();
+    el.focus();
+  }
+
+  private onTextKey(ev: KeyboardEvent, seg: Segment) {
+    if (ev.key === 'Enter' && this.workbench) {
       ev.preventDefault();
-      this.play(seg);
-    } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
-      const next = seg.index + (ev.key === 'ArrowDown' ? 1 : -1);
-      const el = this.shadowRoot?.querySelector<HTMLElement>(`.seg[data-index="${next}"]`);
-      if (!el) return;
+      this.openEditor(seg);
+    } else this.navKey(ev, seg, 'text');
+  }
+
+  private openEditor(seg: Segment) {
+    this.workbench?.openEditor(seg);
+    this.focusEditor = true;
+  }
+
+  private onEditorKey(ev: KeyboardEvent) {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
-      el.focus();
+      void this.save();
+    } else if (ev.key === 'Escape') {
+      ev.preventDefault();
+      this.closeEditor(() => this.workbench?.closeEditor());
     }
+  }
+
+  private async save() {
+    const wb = this.workbench;
+    const id = wb?.draft?.id;
+    if (!wb || !id) return;
+    if (!wb.draft!.text.trim()) {
+      this.dispatchEvent(new CustomEvent('edit-refused', { bubbles: true, composed: true }));
+      return;
+    }
+    if (await wb.saveDraft()) this.editorClosed(id, true);
+  }
+
+  /** Closes the editor and gives focus back to the segment's text. */
+  private closeEditor(close: () => void) {
+    const id = this.workbench?.draft?.id;
+    close();
+    if (id) this.editorClosed(id, false);
+  }
+
+  private editorClosed(id: string, saved: boolean) {
+    this.dispatchEvent(
+      new CustomEvent('edit-closed', { detail: { saved }, bubbles: true, composed: true }),
+    );
+    void this.updateComplete.then(() =>
+      this.shadowRoot?.querySelector<HTMLElement>(`.seg[data-id="${id}"] .text`)?.focus(),
+    );
+  }
+
+  private context(w: SegmentWindows<Segment>): RowContext {
+    const wb = this.workbench;
+    const act = (fn: (wb: Workbench) => Promise<unknown>) => {
+      if (wb) void fn(wb);
+    };
+    return {
+      speakers: this.speakers,
+      active: this.active,
+      playhead: this.playhead,
+      draft: wb?.draft ?? null,
+      editable: !!wb,
+      busy: wb?.busy ?? false,
+      next: (seg) => w.at(seg.index + 1),
+      play: (seg) => this.play(seg),
+      edit: (seg) => this.openEditor(seg),
+      textKey: (ev, seg) => this.onTextKey(ev, seg),
+      navKey: (ev, seg, control) => this.navKey(ev, seg, control),
+      type: (text) => {
+        wb?.type(text);
+        this.dispatchEvent(new CustomEvent('edit-typing', { bubbles: true, composed: true }));
+      },
+      editorKey: (ev) => this.onEditorKey(ev),
+      save: () => void this.save(),
+      cancel: () => this.closeEditor(() => wb?.closeEditor()),
+      takeTheirs: () => this.closeEditor(() => wb?.takeTheirs()),
+      reassign: (seg, speakerId) => act((b) => b.reassign(seg, speakerId)),
+      split: (seg) => act((b) => b.split(seg, this.playhead)),
+      merge: (seg, next) => act((b) => b.mergeWithNext(seg, next)),
+      remove: (seg) => act((b) => b.remove(seg)),
+    };
   }
 
   override render() {
@@ -207,6 +318,7 @@ export class SegmentList extends LocalizedElement {
     if (w.count === 0) return html`<p class="muted">${t('noSegments')}</p>`;
     const rows: number[] = [];
     for (let i = this.first; i <= this.last; i++) rows.push(i);
+    const ctx = this.context(w);
     return html`${w.error ? this.renderError(w.error) : nothing}
       <div
         class="scroller"
@@ -220,7 +332,7 @@ export class SegmentList extends LocalizedElement {
             ${repeat(
               rows,
               (i) => i,
-              (i) => this.renderRow(w, i),
+              (i) => this.renderRow(w, i, ctx),
             )}
           </ol>
         </div>
@@ -236,7 +348,7 @@ export class SegmentList extends LocalizedElement {
     </p>`;
   }
 
-  private renderRow(w: SegmentWindows<Segment>, i: number) {
+  private renderRow(w: SegmentWindows<Segment>, i: number, ctx: RowContext) {
     const seg = w.at(i);
     if (!seg) {
       return html`<li
@@ -251,36 +363,8 @@ export class SegmentList extends LocalizedElement {
       </li>`;
     }
     return html`<li class="row" data-row=${i} aria-posinset=${i + 1} aria-setsize=${w.count}>
-      ${this.renderSegment(seg)}
+      ${renderSegment(seg, ctx)}
     </li>`;
-  }
-
-  private renderSegment(seg: Segment) {
-    const sp = this.speakers.find((s) => s.id === seg.speaker.id);
-    const name = sp?.label ?? '';
-    const time = formatClock(seg.start);
-    const badge = languageBadge(seg.language);
-    const active = seg.index === this.active;
-    return html`<div
-      class="seg ${active ? 'active' : ''}"
-      style=${cssProps({ '--c': speakerColour(this.speakers, seg.speaker.id) })}
-      role="button"
-      tabindex="0"
-      data-index=${seg.index}
-      data-start=${seg.start}
-      data-end=${seg.end}
-      aria-current=${active ? 'true' : 'false'}
-      title=${t('seekTo', { time, speaker: name })}
-      @click=${() => this.play(seg)}
-      @keydown=${(e: KeyboardEvent) => this.onKey(e, seg)}
-    >
-      <div class="seg-head">
-        <span class="speaker-name">${name}</span>
-        <span class="time">${time}</span>
-        ${badge ? html`<span class="badge" title=${badge.title}>${badge.text}</span>` : nothing}
-      </div>
-      <p class="text" lang=${seg.language?.slice(0, 2) ?? ''}>${seg.text}</p>
-    </div>`;
   }
 }
 
@@ -290,5 +374,8 @@ declare global {
   }
   interface HTMLElementEventMap {
     'segment-play': SegmentPlayEvent;
+    'edit-typing': CustomEvent<void>;
+    'edit-closed': CustomEvent<{ saved: boolean }>;
+    'edit-refused': CustomEvent<void>;
   }
 }

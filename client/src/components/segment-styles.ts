@@ -40,7 +40,6 @@ export const segmentStyles = css`
     border-left: 6px solid var(--c);
     border-radius: 8px;
     padding: 0.5rem 0.75rem;
-    cursor: pointer;
     background: #fff;
   }
   .seg:hover {
@@ -73,6 +72,78 @@ export const segmentStyles = css`
   .text {
     margin: 0.25rem 0 0;
     line-height: 1.5;
+    overflow-wrap: anywhere;
+    white-space: pre-wrap;
+    border-radius: 4px;
+  }
+  .text[role='button'] {
+    cursor: text;
+  }
+  .text[role='button']:hover {
+    background: #eef2f8;
+  }
+  /* The head's controls: compact, so the row stays one line on a wide screen. */
+  .seg-head button,
+  .seg-head select {
+    min-height: 1.9rem;
+    padding: 0.15rem 0.5rem;
+    font-size: 0.85rem;
+  }
+  .play {
+    border-color: #c3cad6;
+  }
+  .badge.edited {
+    border-color: #047857;
+    color: #065f46;
+  }
+  .tools {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.35rem;
+    margin-left: auto;
+  }
+  .speaker-menu {
+    border: 1px solid #8a94a6;
+    border-radius: 6px;
+    background: #fff;
+    max-width: 12rem;
+  }
+  .editor {
+    margin-top: 0.35rem;
+  }
+  textarea.edit {
+    width: 100%;
+    font: inherit;
+    line-height: 1.5;
+    padding: 0.35rem 0.5rem;
+    border: 2px solid var(--c);
+    border-radius: 6px;
+    resize: vertical;
+  }
+  .editor-actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: center;
+    margin-top: 0.35rem;
+  }
+  .hint {
+    font-size: 0.85rem;
+  }
+  .conflict {
+    margin-top: 0.5rem;
+    border: 2px solid #b45309;
+    background: #fffbeb;
+    border-radius: 6px;
+    padding: 0.4rem 0.6rem;
+  }
+  .conflict p {
+    margin: 0 0 0.25rem;
+    font-weight: 600;
+  }
+  .theirs {
+    margin: 0;
+    white-space: pre-wrap;
     overflow-wrap: anywhere;
   }
 `;

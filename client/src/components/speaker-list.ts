@@ -139,6 +139,10 @@ export class SpeakerList extends LocalizedElement {
     }
     const speaker = this.speakers.find((s) => s.id === id);
     this.saving = true;
+    // Told first: the rename's revision may arrive live before the answer does.
+    this.dispatchEvent(
+      new CustomEvent('speaker-renaming', { detail: { id, label }, bubbles: true, composed: true }),
+    );
     try {
       const saved = await renameSpeaker(id, label, speaker?.version ?? 0);
       this.changed(this.speakers.map((s) => (s.id === id ? { ...s, ...saved } : s)));

@@ -5,6 +5,12 @@
  * scrolls. Clicking a segment (or Enter/Space) plays from its start; the segment being played is
  * found (its window loaded if need be), highlighted and kept in view. Speakers are renamed inline
  * (`<kazru-speakers>`), and the transcript downloads as TXT, SRT, VTT or JSON.
+ *
+ * A completed transcript opens on a {@link Workbench} (issue 12): its rows edit in place (the
+ * audio pauses while the user types and resumes on save), `<kazru-workbench-bar>` offers undo,
+ * redo, find & replace and the history, Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y) undo and redo outside
+ * text fields, and other people's changes arrive live with a notice. `startAt` (a search hit)
+ * plays from a time.
  */
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
@@ -21,12 +27,16 @@ import {
 import { formatClock } from '../format.js';
 import { t } from '../i18n.js';
 import { SegmentWindows, WINDOW_SIZE } from '../segment-window.js';
+import { Workbench } from '../workbench.js';
+import type { TranscriptChange } from '../workbench-api.js';
 import { isTerminal } from './job-list.js';
 import type { SegmentList, SegmentPlayEvent } from './segment-list.js';
 import './segment-list.js';
 import type { SpeakersChangedEvent } from './speaker-list.js';
 import './speaker-list.js';
-import { errorText, progressBar, sharedStyles, LocalizedElement } from './shared.js';
+import { announce, errorText, progressBar, sharedStyles, LocalizedElement } from './shared.js';
+import { redoWith, undoWith } from './workbench-bar.js';
+import './workbench-bar.js';
 
 const EXPORT_FORMATS = ['txt', 'srt', 'vtt', 'json'] as const;
 
@@ -34,6 +44,8 @@ const EXPORT_FORMATS = ['txt', 'srt', 'vtt', 'json'] as const;
 export class TranscriptView extends LocalizedElement {
   /** Id of the job to show. */
   @property() jobId = '';
+  /** Where to play from once open (a search hit); a new object each time, so it re-plays. */
+  @property({ attribute: false }) startAt: { seconds: number } | null = null;
 
   @state() private job: JobWithTranscript | null | undefined = undefined;
   /** The transcript's segments, window by window (set with the job once it has a transcript). */
@@ -43,6 +55,19 @@ export class TranscriptView extends LocalizedElement {
   @state() private downloadError = '';
   @state() private audioError = false;
   @state() private retrying = false;
+  /** The open transcript's workbench (once COMPLETED). */
+  @state() private wb?: Workbench;
+  /** Bumped when the workbench's state changed. */
+  @state() private tick = 0;
+  /** Playback position in seconds. */
+  @state() private playhead = 0;
+  /** Someone else's latest change, told once. */
+  @state() private notice = '';
+  @state() private wbError = '';
+  /** The audio paused because the user started typing: it resumes when the editor closes. */
+  private resumeAfterEdit = false;
+  /** A start time that came before the audio element. */
+  private pendingStart: number | null = null;
 
   @query('audio') private audio?: HTMLAudioElement;
   @query('kazru-segment-list') private list?: SegmentList;
@@ -73,6 +98,21 @@ export class TranscriptView extends LocalizedElement {
         width: 100%;
         margin: 0.5rem 0 1rem;
       }
+      .notice {
+        border: 2px solid #1d4ed8;
+        background: #eff6ff;
+        border-radius: 8px;
+        padding: 0.4rem 0.6rem;
+        margin: 0 0 0.75rem;
+      }
+      p.error {
+        margin: 0 0 0.75rem;
+      }
+      .dismiss {
+        min-height: 1.75rem;
+        padding: 0 0.5rem;
+        margin-left: 0.5rem;
+      }
       .exports {
         display: flex;
         flex-wrap: wrap;
@@ -85,22 +125,50 @@ export class TranscriptView extends LocalizedElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    document.addEventListener('keydown', this.onShortcut);
     void this.load();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    document.removeEventListener('keydown', this.onShortcut);
     this.stopFollow?.();
+    this.wb?.stop();
     window.clearTimeout(this.retryTimer);
   }
+
+  /** Ctrl+Z undoes, Ctrl+Shift+Z and Ctrl+Y redo: outside text fields (they keep their own). */
+  private readonly onShortcut = (e: KeyboardEvent) => {
+    const wb = this.wb;
+    const key = e.key.toLowerCase();
+    if (!wb || !(e.ctrlKey || e.metaKey) || e.altKey || (key !== 'z' && key !== 'y')) return;
+    const target = e.composedPath()[0];
+    if (target instanceof HTMLElement && target.closest('input, textarea, select')) return;
+    if (target instanceof HTMLElement && target.isContentEditable) return;
+    e.preventDefault();
+    void (key === 'y' || e.shiftKey ? redoWith(wb, this) : undoWith(wb, this));
+  };
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('jobId') && changed.get('jobId') !== undefined) {
       this.job = undefined;
       this.windows = undefined;
+      this.wb?.stop();
+      this.wb = undefined;
+      this.notice = '';
+      this.wbError = '';
       this.active = -1;
       this.audioError = false;
       void this.load();
+    }
+    if (changed.has('startAt') && this.startAt) this.pendingStart = this.startAt.seconds;
+  }
+
+  protected override updated(): void {
+    if (this.pendingStart !== null && this.audio && this.windows) {
+      const at = this.pendingStart;
+      this.pendingStart = null;
+      this.playFrom(at);
     }
   }
 
@@ -113,6 +181,9 @@ export class TranscriptView extends LocalizedElement {
       if (id !== this.jobId) return;
       this.job = job;
       this.windows = job?.transcript ? this.windowsOf(id, job) : undefined;
+      this.wb?.stop();
+      this.wb = job?.transcript && this.windows ? this.workbenchOf(job, this.windows) : undefined;
+      this.wb?.start();
       this.loadError = '';
       if (job && !isTerminal(job.status)) {
         // Not done yet: show progress and load the transcript when it ends.
@@ -143,17 +214,67 @@ export class TranscriptView extends LocalizedElement {
     return windows;
   }
 
+  /** The workbench of a completed transcript, telling this view what happens. */
+  private workbenchOf(job: JobWithTranscript, windows: SegmentWindows<Segment>): Workbench {
+    const tr = job.transcript!;
+    return new Workbench(job.id, tr.id, windows, tr.version, tr.speakers, {
+      changed: () => {
+        this.tick++;
+        const wb = this.wb;
+        const now = this.job?.transcript;
+        if (wb && now && now.speakers !== wb.speakers) {
+          this.job = { ...this.job!, transcript: { ...now, speakers: wb.speakers } };
+        }
+      },
+      viewRange: () => this.list?.renderedRange() ?? [0, 0],
+      otherChange: (e: TranscriptChange) => {
+        this.notice = t('changedByOther', {
+          author: e.revision.author ?? t('authorUnknown'),
+          number: e.revision.number,
+          summary: e.revision.summary,
+        });
+        announce(this, this.notice);
+      },
+      failed: (err: unknown, conflict: boolean) => {
+        this.wbError = conflict ? t('conflictRetry') : errorText(err);
+      },
+    });
+  }
+
   // ---- playback -------------------------------------------------------------------------
 
   private seek(seg: Segment) {
+    this.lookups++;
+    this.active = seg.index;
+    this.playFrom(seg.start);
+  }
+
+  /** Plays from `seconds`; the segment there is found and highlighted by the time update. */
+  private playFrom(seconds: number) {
     const audio = this.audio;
     if (!audio) return;
-    this.lookups++;
-    audio.currentTime = seg.start;
-    this.active = seg.index;
+    audio.currentTime = seconds;
+    this.playhead = seconds;
     void audio.play().catch(() => {
       // Playback can be refused (no audio device, autoplay policy); the position is still set.
     });
+  }
+
+  /** The user typed in an editor: the audio pauses, to resume when the editor closes. */
+  private onTyping() {
+    const audio = this.audio;
+    this.wbError = '';
+    if (audio && !audio.paused) {
+      audio.pause();
+      this.resumeAfterEdit = true;
+    }
+  }
+
+  private onEditClosed(saved: boolean) {
+    if (saved) announce(this, t('saved'));
+    if (!this.resumeAfterEdit) return;
+    this.resumeAfterEdit = false;
+    void this.audio?.play().catch(() => undefined);
   }
 
   /**
@@ -165,6 +286,7 @@ export class TranscriptView extends LocalizedElement {
     const windows = this.windows;
     if (!audio || !windows) return;
     const now = audio.currentTime;
+    this.playhead = now;
     const follow = seeked || !audio.paused;
     const lookup = ++this.lookups;
     const known = windows.locate(now);
@@ -194,6 +316,7 @@ export class TranscriptView extends LocalizedElement {
     const job = this.job;
     if (!job?.transcript) return;
     this.job = { ...job, transcript: { ...job.transcript, speakers: ev.detail } };
+    if (this.wb) this.wb.speakers = ev.detail;
   }
 
   private async download(format: string) {
@@ -274,6 +397,8 @@ export class TranscriptView extends LocalizedElement {
         .jobId=${job.id}
         .speakers=${tr.speakers}
         @speakers-changed=${(e: SpeakersChangedEvent) => this.onSpeakersChanged(e)}
+        @speaker-renaming=${(e: CustomEvent<{ id: string; label: string }>) =>
+          this.wb?.expectRename(e.detail.id, e.detail.label)}
       ></kazru-speakers>
       <div class="exports" role="group" aria-label=${t('downloads')}>
         <span>${t('downloads')}</span>
@@ -291,14 +416,57 @@ export class TranscriptView extends LocalizedElement {
       ${
         this.downloadError ? html`<p class="error" role="alert">${this.downloadError}</p>` : nothing
       }
+      ${this.wb ? this.renderWorkbench(this.wb) : nothing}
       <h3 class="visually-hidden">${t('transcript')}</h3>
       <kazru-segment-list
         .windows=${this.windows}
         .speakers=${tr.speakers}
         .active=${this.active}
+        .playhead=${this.playhead}
+        .workbench=${this.wb}
+        .tick=${this.tick}
         @segment-play=${(e: SegmentPlayEvent) => this.seek(e.detail)}
+        @edit-typing=${() => this.onTyping()}
+        @edit-closed=${(e: CustomEvent<{ saved: boolean }>) => this.onEditClosed(e.detail.saved)}
+        @edit-refused=${() => (this.wbError = t('emptyText'))}
       ></kazru-segment-list>
     `;
+  }
+
+  private renderWorkbench(wb: Workbench) {
+    const dismiss = (what: 'notice' | 'wbError' | 'lost') =>
+      html`<button
+        class="dismiss"
+        aria-label=${t('dismiss')}
+        @click=${() => {
+          if (what === 'lost') wb.lostDraft = null;
+          else this[what] = '';
+          this.tick++;
+        }}
+      >
+        ✕
+      </button>`;
+    return html`<kazru-workbench-bar .workbench=${wb} .tick=${this.tick}></kazru-workbench-bar> ${
+        this.notice
+          ? html`<p class="notice" role="status" data-testid="changed-notice">
+              ${this.notice} ${dismiss('notice')}
+            </p>`
+          : nothing
+      }
+      ${
+        this.wbError
+          ? html`<p class="error" role="alert" data-testid="workbench-error">
+              ${this.wbError} ${dismiss('wbError')}
+            </p>`
+          : nothing
+      }
+      ${
+        wb.lostDraft !== null
+          ? html`<p class="notice" role="alert">
+              ${t('lostDraft', { text: wb.lostDraft })} ${dismiss('lost')}
+            </p>`
+          : nothing
+      }`;
   }
 }
 

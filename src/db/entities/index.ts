@@ -6,6 +6,7 @@ export { Segment } from './segment.entity.js';
 export { Word } from './word.entity.js';
 export { ApiKey } from './api-key.entity.js';
 export { RecognitionUnit } from './recognition-unit.entity.js';
+export { TranscriptRevision } from './transcript-revision.entity.js';
 
 import { Tenant } from './tenant.entity.js';
 import { Job } from './job.entity.js';
@@ -15,6 +16,17 @@ import { Segment } from './segment.entity.js';
 import { Word } from './word.entity.js';
 import { ApiKey } from './api-key.entity.js';
 import { RecognitionUnit } from './recognition-unit.entity.js';
+import { TranscriptRevision } from './transcript-revision.entity.js';
 
 /** Every entity, listed explicitly for MikroORM discovery. */
-export const ENTITIES = [Tenant, ApiKey, Job, Transcript, Speaker, Segment, Word, RecognitionUnit];
+export const ENTITIES = [
+  Tenant,
+  ApiKey,
+  Job,
+  Transcript,
+  Speaker,
+  Segment,
+  Word,
+  RecognitionUnit,
+  TranscriptRevision,
+];

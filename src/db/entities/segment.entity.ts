@@ -6,7 +6,7 @@ import {
   PrimaryKey,
   Property,
 } from '@mikro-orm/decorators/legacy';
-import { Collection, type Rel } from '@mikro-orm/core';
+import { Collection, type Opt, type Rel } from '@mikro-orm/core';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Transcript } from './transcript.entity.js';
 import { Speaker } from './speaker.entity.js';
@@ -54,6 +54,22 @@ export class Segment {
   })
   @Property({ type: 'double', nullable: true })
   confidence?: number | null;
+
+  /** Transcript version at which this segment last changed (set by every revision touching it). */
+  @Field(() => Int, {
+    description:
+      'Transcript version at which this segment last changed (so it only ever grows, also across reverts). Pass it as expectedVersion to editSegment, splitSegment or deleteSegment.',
+  })
+  @Property({ type: 'integer', default: 1 })
+  version: number & Opt = 1;
+
+  /** True once a person changed the text, speaker or times after recognition. */
+  @Field(() => Boolean, {
+    description:
+      "True when a person changed this segment's text, speaker or times after recognition.",
+  })
+  @Property({ type: 'boolean', default: false })
+  edited: boolean & Opt = false;
 
   @OneToMany(() => Word, (w) => w.segment, { orderBy: { index: 'asc' } })
   words = new Collection<Word>(this);

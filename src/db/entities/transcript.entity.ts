@@ -1,6 +1,6 @@
 import { Entity, OneToMany, OneToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Collection, type Opt, type Rel } from '@mikro-orm/core';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Job } from './job.entity.js';
 import { Speaker } from './speaker.entity.js';
 import { Segment } from './segment.entity.js';
@@ -29,6 +29,17 @@ export class Transcript {
 
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
+
+  /**
+   * Number of the latest revision: 1 as recognised, bumped by one in the same transaction as
+   * every change (`src/services/workbench/`); transcript-level mutations check it.
+   */
+  @Field(() => Int, {
+    description:
+      'Bumped by every revision; revision 1 is the recognised transcript. Pass it as expectedVersion to mergeSegments, replaceInTranscript or revertTranscript to be told (CONFLICT) when someone changed the transcript since you read it.',
+  })
+  @Property({ type: 'integer', default: 1 })
+  version: number & Opt = 1;
 
   @OneToMany(() => Speaker, (s) => s.transcript, { orderBy: { ordinal: 'asc' } })
   speakers = new Collection<Speaker>(this);

@@ -76,15 +76,15 @@ export class TranscriptResolver {
 
   @Mutation(() => Speaker, {
     description:
-      'Renames a speaker; exports use the new name at once. With expectedVersion, a rename made by someone else since then is answered CONFLICT instead of being overwritten.',
+      'Renames a speaker; exports use the new name at once. With expectedVersion, a rename made by someone else since then is answered CONFLICT instead of being overwritten. Each rename is a revision of the transcript (revertTranscript restores the old name) and a transcriptChanged event.',
   })
   renameSpeaker(
     @Arg('id', () => ID) id: string,
     @Arg('label') label: string,
     @Ctx() ctx: GraphQLContext,
     @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
-  ): Promise<Speaker> {
-    return ctx.jobs.renameSpeaker(ctx.em, ctx.tenantId, id, label, expectedVersion ?? undefined);
+  ): Promise<SpeakerRow> {
+    return ctx.jobs.renameSpeaker(ctx.em, ctx.principal, id, label, expectedVersion ?? undefined);
   }
 }
 
