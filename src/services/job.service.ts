@@ -233,6 +233,7 @@ export class JobService {
       this.deps.logger.info(
         {
           jobId: id,
+          tenant: tenantId,
           sizeBytes,
           durationSeconds: info.durationSeconds,
           writeMs: ms(started, written),
