@@ -5,7 +5,7 @@
  *
  *   npm run bench                 # everything (15 min, 1 h and 4 h inputs)
  *   npm run bench -- --quick      # a ~2-minute subset (smaller inputs, fewer runs)
- *   npm run bench -- --only=reads # one suite: reads, uploads, subscriptions, workers or engines
+ *   npm run bench -- --only=reads # one suite: reads, uploads, subscriptions, workers, engines or search
  *
  * Exit code 1 when a target is missed, so a regression is visible in a script.
  */
@@ -19,6 +19,7 @@ import { runSubscriptions } from './suites/subscriptions.js';
 import { runUploads } from './suites/uploads.js';
 import { runWorkerMemory } from './suites/worker-memory.js';
 import { runEngines } from './suites/engines.js';
+import { runSearch } from './suites/search.js';
 
 interface Suite {
   name: string;
@@ -57,6 +58,12 @@ const SUITES: Suite[] = [
     name: 'engines',
     // The OpenAI-compatible engine on its double: 10 min (quick) or 20 min and 1 h.
     run: (quick) => runEngines({ durations: quick ? [600] : [1200, 3600] }),
+  },
+  {
+    name: 'search',
+    // 1,000 transcripts × 100 segments on SQLite and PostgreSQL (200 with --quick).
+    run: (quick) =>
+      runSearch({ transcripts: quick ? 200 : 1000, segments: 100, runs: quick ? 5 : 20 }),
   },
 ];
 

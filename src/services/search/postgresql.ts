@@ -1,6 +1,7 @@
 /**
  * Segment search on PostgreSQL: a side table `segment_search` (one row per segment, deleted with
- * it by its foreign key's cascade) holding the folded text (`./text.ts`: case, `ё`→`е`, Latin
+ * it by its foreign key's cascade) holding the segment's tenant (of its job; it never changes)
+ * and language, so that matches are filtered without joins, the folded text (`./text.ts`: case, `ё`→`е`, Latin
  * look-alikes, done by `translate` so it does not depend on the server's locale) and a tsvector:
  * `simple` lexemes for every segment, plus `russian` stems for segments tagged `ru-*`. A GIN
  * index serves full-text and prefix queries, a `pg_trgm` GIN index on the folded text serves
@@ -42,6 +43,8 @@ const DDL = [
             else ''::tsvector end $f$`,
   `create table if not exists segment_search (
      segment_id varchar(36) primary key references segments (id) on delete cascade,
+     tenant_id varchar(255) not null,
+     language varchar(16),
      folded text not null,
      tsv tsvector not null
    )`,
@@ -50,18 +53,24 @@ const DDL = [
      using gin (folded gin_trgm_ops)`,
   `create or replace function kazru_segment_search_sync() returns trigger language plpgsql
      as $f$ begin
-       insert into segment_search (segment_id, folded, tsv)
-       values (new.id, kazru_search_fold(new.text),
+       insert into segment_search (segment_id, tenant_id, language, folded, tsv)
+       values (new.id,
+               (select j.tenant_id from transcripts t join jobs j on j.id = t.job_id
+                where t.id = new.transcript_id),
+               new.language, kazru_search_fold(new.text),
                kazru_search_tsv(kazru_search_fold(new.text), new.language))
-       on conflict (segment_id) do update set folded = excluded.folded, tsv = excluded.tsv;
+       on conflict (segment_id) do update
+         set language = excluded.language, folded = excluded.folded, tsv = excluded.tsv;
        return null;
      end $f$`,
 ];
 
 /** Indexes segments that have no search row (written before the triggers existed). */
-const RECONCILE = `insert into segment_search (segment_id, folded, tsv)
-  select s.id, kazru_search_fold(s.text), kazru_search_tsv(kazru_search_fold(s.text), s.language)
-  from segments s where not exists (select 1 from segment_search x where x.segment_id = s.id)`;
+const RECONCILE = `insert into segment_search (segment_id, tenant_id, language, folded, tsv)
+  select s.id, j.tenant_id, s.language, kazru_search_fold(s.text),
+         kazru_search_tsv(kazru_search_fold(s.text), s.language)
+  from segments s join transcripts t on t.id = s.transcript_id join jobs j on j.id = t.job_id
+  where not exists (select 1 from segment_search x where x.segment_id = s.id)`;
 
 /**
  * A to_tsquery text for the terms: each lexeme single-quoted (terms are letters and digits
@@ -110,7 +119,7 @@ export const postgresqlSearch: SearchDialect = {
     params.push(...substrings.map((s) => `%${s}%`), req.tenantId);
     let language = '';
     if (req.language) {
-      language = 'and s.language = ?';
+      language = 'and x.language = ?';
       params.push(req.language);
     }
     let after = '';
@@ -125,10 +134,7 @@ export const postgresqlSearch: SearchDialect = {
          select x.segment_id as id, cast(-ts_rank(x.tsv, ${tq}, 1) as double precision) as rank,
                 count(*) over () as total
          from segment_search x
-         join segments s on s.id = x.segment_id
-         join transcripts t on t.id = s.transcript_id
-         join jobs j on j.id = t.job_id
-         where (x.tsv @@ ${tq} ${partial}) and j.tenant_id = ? ${language}
+         where (x.tsv @@ ${tq} ${partial}) and x.tenant_id = ? ${language}
        ), page as (select * from hits ${after} order by rank, id limit ?)
        select s.id, s.transcript_id, s."index", s.speaker_id, s.start, s."end", s.text,
               s.language, s.confidence, t.job_id, page.rank, page.total

@@ -4,7 +4,9 @@
  * look-alikes → Kazakh letters; see `./text.ts`), with prefix indexes for partial words.
  *
  * Design: FTS5 rows are keyed by `segment_search_keys.key`, an INTEGER PRIMARY KEY (an alias of
- * the rowid, which VACUUM never renumbers) mapped one to one to the segment's own id. Nothing
+ * the rowid, which VACUUM never renumbers) mapped one to one to the segment's own id. The key
+ * row also carries the segment's tenant (of its job; it never changes) and language, so a match
+ * is filtered by one rowid lookup and only the page's rows are joined to `segments`. Nothing
  * depends on the implicit rowid of `segments` (VACUUM may renumber it: its primary key is
  * text), and a rebuild of `segments` by a schema change keeps the mapping valid because the
  * segment id is the key. The FTS5 table keeps its own copy of the folded text, so a row is
@@ -28,22 +30,33 @@ function foldSql(expr: string): string {
 
 const KEY_OF = (id: string) => `(select key from segment_search_keys where segment_id = ${id})`;
 
+/** The tenant of a transcript's job (a segment never changes tenant). */
+const TENANT_OF = (transcriptId: string) =>
+  `(select j.tenant_id from transcripts t join jobs j on j.id = t.job_id where t.id = ${transcriptId})`;
+
 /** Statements creating the index, in order; each is idempotent. */
 const DDL = [
   `create table if not exists segment_search_keys (
      key integer primary key,
-     segment_id text not null unique
+     segment_id text not null unique,
+     tenant_id text not null,
+     language text
    )`,
   `create virtual table if not exists segment_search using fts5(
      body, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3'
    )`,
   `create trigger if not exists segments_search_insert after insert on segments begin
-     insert into segment_search_keys (segment_id) values (new.id);
+     insert into segment_search_keys (segment_id, tenant_id, language)
+       values (new.id, ${TENANT_OF('new.transcript_id')}, new.language);
      insert into segment_search (rowid, body) values (${KEY_OF('new.id')}, ${foldSql('new.text')});
    end`,
   `create trigger if not exists segments_search_update after update of text on segments
      when old.text is not new.text begin
      update segment_search set body = ${foldSql('new.text')} where rowid = ${KEY_OF('new.id')};
+   end`,
+  `create trigger if not exists segments_search_language after update of language on segments
+     when old.language is not new.language begin
+     update segment_search_keys set language = new.language where segment_id = new.id;
    end`,
   `create trigger if not exists segments_search_delete after delete on segments begin
      delete from segment_search where rowid = ${KEY_OF('old.id')};
@@ -57,8 +70,9 @@ const DDL = [
  * once insert nothing twice.
  */
 const RECONCILE = [
-  `insert into segment_search_keys (segment_id)
-     select s.id from segments s
+  `insert into segment_search_keys (segment_id, tenant_id, language)
+     select s.id, j.tenant_id, s.language
+     from segments s join transcripts t on t.id = s.transcript_id join jobs j on j.id = t.job_id
      where not exists (select 1 from segment_search_keys k where k.segment_id = s.id)`,
   `insert into segment_search (rowid, body)
      select k.key, ${foldSql('s.text')} from segment_search_keys k join segments s on s.id = k.segment_id
@@ -94,7 +108,7 @@ export const sqliteSearch: SearchDialect = {
     const params: unknown[] = [fts5Query(req.query.terms), req.tenantId];
     let language = '';
     if (req.language) {
-      language = 'and s.language = ?';
+      language = 'and k.language = ?';
       params.push(req.language);
     }
     let after = '';
@@ -110,16 +124,13 @@ export const sqliteSearch: SearchDialect = {
          from segment_search where segment_search match ?
        ), hits as (
          select k.segment_id as id, m.rank, count(*) over () as total
-         from matched m
-         join segment_search_keys k on k.key = m.key
-         join segments s on s.id = k.segment_id
-         join transcripts t on t.id = s.transcript_id
-         join jobs j on j.id = t.job_id
-         where j.tenant_id = ? ${language}
+         from matched m cross join segment_search_keys k on k.key = m.key
+         where k.tenant_id = ? ${language}
        ), page as (select * from hits ${after} order by rank, id limit ?)
        select s.id, s.transcript_id, s."index", s.speaker_id, s.start, s."end", s.text,
               s.language, s.confidence, t.job_id, page.rank, page.total
-       from page join segments s on s.id = page.id join transcripts t on t.id = s.transcript_id
+       from page cross join segments s on s.id = page.id
+       cross join transcripts t on t.id = s.transcript_id
        order by page.rank, page.id`,
       params,
     );
