@@ -365,7 +365,7 @@ describe.each<Kind>(['sqlite', 'postgresql'])('searchTranscripts on %s', (kind) 
               'drop trigger segments_search_insert',
               'drop trigger segments_search_update',
               'drop trigger segments_search_delete',
-            'drop trigger segments_search_language',
+              'drop trigger segments_search_language',
               'drop table segment_search',
               'drop table segment_search_keys',
             ]
