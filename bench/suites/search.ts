@@ -3,8 +3,9 @@
  * (`../lib/kazru-text.ts`, deterministic) for the searched tenant, plus 250 transcripts of another
  * tenant, on SQLite and on PostgreSQL. Segments go in through the pipeline's write path, so the
  * search triggers run on every insert. For a set of queries (common and rare whole words,
- * prefixes, two words, capitals, a word with no hit) the latency of `searchTranscripts` (first
- * page of 20, with snippets; in-process, no HTTP) is measured: p50 and p95 over all runs.
+ * prefixes, two words, capitals, a word with no hit, the second page of a common word) the latency of `searchTranscripts` (first
+ * page of 20, with snippets; in-process, no HTTP) is measured: p50 and p95 over all runs; a
+ * capped count shows as e.g. `10000+`.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,7 +29,7 @@ export interface SearchBenchOptions {
 }
 
 /** The queries, by kind. */
-const QUERIES: { kind: string; query: string }[] = [
+const QUERIES: { kind: string; query: string; page2?: boolean }[] = [
   { kind: 'common word', query: 'және' },
   { kind: 'common word', query: 'договор' },
   { kind: 'common word', query: 'интернет' },
@@ -43,6 +44,8 @@ const QUERIES: { kind: string; query: string }[] = [
   { kind: 'two words', query: 'звонок оператора' },
   { kind: 'capitals', query: 'ҚАЗАҚСТАН' },
   { kind: 'no hit', query: 'жоқсөзбен' },
+  { kind: 'page 2 (common word)', query: 'және', page2: true },
+  { kind: 'page 2 (common word)', query: 'интернет', page2: true },
 ];
 
 const TENANT = 'bench-search';
@@ -75,33 +78,43 @@ async function measure(
   seedMs: number,
 ): Promise<Row[]> {
   const all: number[] = [];
-  const byKind = new Map<string, { ms: number[]; hits: number[] }>();
+  const byKind = new Map<string, { ms: number[]; hits: string[] }>();
   for (const q of QUERIES) {
-    const run = () => searchTranscripts(orm.em.fork(), TENANT, { query: q.query, first: 20 });
+    const first = await searchTranscripts(orm.em.fork(), TENANT, { query: q.query, first: 20 });
+    const after = q.page2 ? (first.hits.at(-1)?.cursor ?? null) : null;
+    const run = () =>
+      searchTranscripts(orm.em.fork(), TENANT, { query: q.query, first: 20, after });
     await run();
     const entry = byKind.get(q.kind) ?? { ms: [], hits: [] };
     for (let i = 0; i < opts.runs; i++) {
       const { ms, value } = await timed(run);
       entry.ms.push(ms);
       all.push(ms);
-      if (i === 0) entry.hits.push(value.totalCount);
+      if (i === 0) entry.hits.push(`${value.totalCount}${value.totalCountCapped ? '+' : ''}`);
     }
     byKind.set(q.kind, entry);
   }
   const size = `${opts.transcripts} × ${opts.segments} segments`;
   const f = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-  const rows: Row[] = [...byKind].map(([k, e]) => ({
-    suite: 'search',
-    measure: `${kind}: ${k} (hits ${e.hits.join(', ')})`,
-    value: `p50 ${f(percentile(e.ms, 50))} ms, p95 ${f(percentile(e.ms, 95))} ms`,
-  }));
+  // The issue's targets: p95 ≤ 100 ms on SQLite, ≤ 150 ms on PostgreSQL, for every kind.
+  const limit = kind === 'sqlite' ? 100 : 150;
+  const rows: Row[] = [...byKind].map(([k, e]) => {
+    const p95 = percentile(e.ms, 95);
+    return {
+      suite: 'search',
+      measure: `${kind}: ${k} (hits ${e.hits.join(', ')})`,
+      value: `p50 ${f(percentile(e.ms, 50))} ms, p95 ${f(p95)} ms`,
+      target: `p95 ≤ ${limit} ms`,
+      pass: p95 <= limit,
+    };
+  });
   const p95 = percentile(all, 95);
   rows.push({
     suite: 'search',
     measure: `${kind}: all queries, ${size}`,
     value: `p50 ${f(percentile(all, 50))} ms, p95 ${f(p95)} ms`,
-    target: 'p95 ≤ 100 ms',
-    pass: p95 <= 100,
+    target: `p95 ≤ ${limit} ms`,
+    pass: p95 <= limit,
   });
   rows.push({
     suite: 'search',

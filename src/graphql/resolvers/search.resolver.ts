@@ -48,13 +48,13 @@ export class SearchHitConnection {
 
   @Field(() => Int, {
     description:
-      'Hits of the whole search, over all pages: exact up to 10,000; a search with more hits says 10,000 and sets `totalCountCapped` (show it as "10,000+").',
+      'Hits of the whole search, over all pages: exact up to 1,000; a search with more hits says 1,000 and sets `totalCountCapped` (show it as "1,000+").',
   })
   totalCount!: number;
 
   @Field({
     description:
-      'True when the search has more hits than `totalCount` (which is then the cap of 10,000): narrow the query or page on.',
+      'True when the search has more hits than `totalCount` (which is then the cap of 1,000): narrow the query or page on.',
   })
   totalCountCapped!: boolean;
 }

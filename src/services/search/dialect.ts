@@ -25,11 +25,15 @@ export interface WindowRequest extends MatchRequest {
   minKey: number | null;
   maxKey: number | null;
   limit: number;
-  /**
-   * True when the search has more than the count cap of matches: the dialect may then walk the
-   * tenant's newest segments in key order (cheap when matches are dense) instead of collecting
-   * every match first.
-   */
+  /** The count's {@link MatchCount.dense} hint. */
+  dense: boolean;
+}
+
+/** What {@link SearchDialect.count} found. */
+export interface MatchCount {
+  /** Matches, at most `cap + 1`. */
+  n: number;
+  /** True when the newest segments have so many matches that walking them in key order pays. */
   dense: boolean;
 }
 
@@ -51,12 +55,15 @@ export interface SearchDialect {
    * Idempotent and safe to run from several processes at once; run after the ORM's schema update.
    */
   ensureIndex(em: EntityManager): Promise<void>;
-  /** How many segments match, counting no further than `cap + 1` (so `> cap` means "more"). */
-  count(em: EntityManager, request: MatchRequest, cap: number): Promise<number>;
+  /**
+   * How many segments match, counting no further than `cap + 1` (so `> cap` means "more"), and
+   * whether the tenant's newest segments are dense in matches (a hint for {@link window}).
+   */
+  count(em: EntityManager, request: MatchRequest, cap: number): Promise<MatchCount>;
   /** The window's matches, newest (highest key) first. */
   window(em: EntityManager, request: WindowRequest): Promise<Candidate[]>;
-  /** The segment rows (with `job_id` and `key`) of the given index keys, in no order. */
-  rows(em: EntityManager, keys: number[]): Promise<SearchRow[]>;
+  /** The tenant's segment rows (with `job_id` and `key`) of the given index keys, in no order. */
+  rows(em: EntityManager, tenantId: string, keys: number[]): Promise<SearchRow[]>;
   /** Forms the dialect matches beyond the query's own prefixes (for ranking and snippets). */
   forms(em: EntityManager, query: ParsedQuery): Promise<MatchForms>;
 }

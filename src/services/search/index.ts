@@ -51,7 +51,7 @@ export interface SearchPage {
 }
 
 /** Most hits counted exactly; beyond it `totalCount` is the cap and `totalCountCapped` true. */
-export const COUNT_CAP = 10_000;
+export const COUNT_CAP = 1_000;
 
 /** Matches ranked together: the newest this many, then the next this many, and so on. */
 export const RANK_WINDOW = 1_000;
@@ -191,16 +191,17 @@ export async function searchTranscripts(
   if (query.terms.length === 0) return none;
   const dialect = searchDialectOf(em);
   const match = { tenantId, query, language };
-  const counted = await dialect.count(em, match, limits.countCap);
+  const { n: counted, dense } = await dialect.count(em, match, limits.countCap);
   if (counted === 0) return none;
   const forms = await dialect.forms(em, query);
-  const ctx = { forms, dense: counted > limits.countCap, limits };
+  const ctx = { forms, dense, limits };
   const found = await collect(em, dialect, match, first + 1, after, ctx);
   const page = found.slice(0, first);
   const rows = new Map(
     (
       await dialect.rows(
         em,
+        tenantId,
         page.map((f) => f.hit.key),
       )
     ).map((r) => [Number(r.key), r]),

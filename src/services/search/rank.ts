@@ -7,7 +7,7 @@
  */
 import type { Candidate } from './dialect.js';
 import type { MatchForms } from './snippet.js';
-import { wordsOf, type SearchTerm } from './text.js';
+import { WORD, type SearchTerm } from './text.js';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -33,7 +33,9 @@ function termTest(t: SearchTerm, forms: MatchForms): (word: string) => boolean {
 export function rankWindow(window: Candidate[], terms: SearchTerm[], forms: MatchForms): Scored[] {
   const tests = terms.map((t) => termTest(t, forms));
   const docs = window.map((c) => {
-    const words = wordsOf(c.body).map((w) => w.word);
+    // The index's text is folded but for the case (SQLite's tokenizer folds that), and offsets
+    // do not matter here: the native lower-casing is enough (10× faster than `foldText`).
+    const words = c.body.toLowerCase().match(WORD) ?? [];
     return { c, length: words.length, tf: tests.map((test) => words.filter(test).length) };
   });
   const n = docs.length;

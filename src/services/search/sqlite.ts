@@ -24,6 +24,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import {
   sql,
   type Candidate,
+  type MatchCount,
   type MatchRequest,
   type SearchDialect,
   type SearchRow,
@@ -154,14 +155,15 @@ export const sqliteSearch: SearchDialect = {
     for (const statement of [...upgrade, ...DDL, ...RECONCILE]) await sql(em, statement, [], 'run');
   },
 
-  async count(em: EntityManager, req: MatchRequest, cap: number): Promise<number> {
+  async count(em: EntityManager, req: MatchRequest, cap: number): Promise<MatchCount> {
     const [row] = await sql<{ n: number }[]>(
       em,
       `select count(*) as n from (
          select rowid from segment_search where segment_search match ? limit ?)`,
       [matchOf(req), cap + 1],
     );
-    return Number(row.n);
+    const n = Number(row.n);
+    return { n, dense: n > cap }; // FTS5 walks matches in key order whatever the density
   },
 
   async window(em: EntityManager, req: WindowRequest): Promise<Candidate[]> {
@@ -185,7 +187,7 @@ export const sqliteSearch: SearchDialect = {
     return rows.map((r) => ({ key: Number(r.key), body: String(r.body) }));
   },
 
-  async rows(em: EntityManager, keys: number[]): Promise<SearchRow[]> {
+  async rows(em: EntityManager, tenantId: string, keys: number[]): Promise<SearchRow[]> {
     if (keys.length === 0) return [];
     return sql<SearchRow[]>(
       em,
@@ -193,8 +195,8 @@ export const sqliteSearch: SearchDialect = {
               s.language, s.confidence, t.job_id
        from segment_search_keys k cross join segments s on s.id = k.segment_id
        cross join transcripts t on t.id = s.transcript_id
-       where k.key in (${keys.map(() => '?').join(', ')})`,
-      keys,
+       where k.key in (${keys.map(() => '?').join(', ')}) and k.tenant_id = ?`,
+      [...keys, tenantId],
     );
   },
 
