@@ -304,6 +304,37 @@ describe.each<Kind>(['sqlite', 'postgresql'])('searchTranscripts on %s', (kind) 
     expect(below).toMatchObject({ totalCount: 30, totalCountCapped: false });
   });
 
+  maybe(
+    'dense matches (every segment): windows walk the newest segments, no hit lost',
+    async () => {
+      const many = Array.from(
+        { length: 250 },
+        (_, i) => `қала ${i} ${'көше '.repeat(1 + (i % 5))}`,
+      );
+      await seedTranscript(em(), many, { tenantId: 'tenant-dense', words: false });
+      const limits = { countCap: 100, rankWindow: 60 };
+      const seen: number[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await searchTranscripts(
+          em(),
+          'tenant-dense',
+          { query: 'көше', first: 100, after },
+          limits,
+        );
+        expect(page).toMatchObject({ totalCount: 100, totalCountCapped: true });
+        seen.push(...page.hits.map((h) => Number(h.segment.text.split(' ')[1])));
+        if (!page.hasNextPage) break;
+        after = page.hits.at(-1)!.cursor;
+      }
+      expect(new Set(seen).size).toBe(250);
+      // The first window is the newest 60 (190..249), those with 5 repeats first.
+      expect(seen.slice(0, 60).every((i) => i >= 190)).toBe(true);
+      expect(seen.slice(0, 12).every((i) => i % 5 === 4)).toBe(true);
+      expect(seen.slice(60, 120).every((i) => i >= 130 && i < 190)).toBe(true);
+    },
+  );
+
   maybe('hits carry the job, the segment with its start time, and the transcript', async () => {
     const [hit] = (await find('чемпионат')).hits;
     expect(hit).toMatchObject({ jobId: a.jobId });

@@ -35,6 +35,8 @@ export interface MatchCount {
   n: number;
   /** True when the newest segments have so many matches that walking them in key order pays. */
   dense: boolean;
+  /** The newest `min(n, cap + 1)` matches, newest first (read anyway to count them). */
+  newest: Candidate[];
 }
 
 /** A matching segment as the index has it: its key and its folded text. */

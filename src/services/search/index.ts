@@ -8,7 +8,7 @@ import { SUPPORTED_LANGUAGES } from '../../domain.js';
 import { BadInputError } from '../../errors.js';
 import type { SegmentRow } from '../transcript-reader.js';
 import { MAX_PAGE_SIZE } from '../job.service.js';
-import type { MatchRequest, SearchDialect, SearchRow } from './dialect.js';
+import type { MatchCount, MatchRequest, SearchDialect, SearchRow } from './dialect.js';
 import { isAfter, rankWindow, type Scored } from './rank.js';
 import { searchDialectOf } from './registry.js';
 import { buildSnippet, type MatchForms } from './snippet.js';
@@ -145,7 +145,7 @@ async function collect(
   match: MatchRequest,
   want: number,
   after: Position | null,
-  ctx: { forms: MatchForms; dense: boolean; limits: SearchLimits },
+  ctx: { forms: MatchForms; count: MatchCount; limits: SearchLimits },
 ): Promise<{ hit: Scored; hi: number; lo: number }[]> {
   const out: { hit: Scored; hi: number; lo: number }[] = [];
   let bounds: { minKey: number | null; maxKey: number | null } = after
@@ -154,7 +154,12 @@ async function collect(
   let from: Position | null = after;
   for (;;) {
     const limit = ctx.limits.rankWindow;
-    const window = await dialect.window(em, { ...match, ...bounds, limit, dense: ctx.dense });
+    const { newest, n, dense } = ctx.count;
+    // The count read the newest matches: they are the first window when it has them all.
+    const counted = bounds.maxKey === null && (newest.length >= limit || n <= ctx.limits.countCap);
+    const window = counted
+      ? newest.slice(0, limit)
+      : await dialect.window(em, { ...match, ...bounds, limit, dense });
     if (window.length === 0) return out;
     const hi = window[0].key;
     const lo = window.at(-1)!.key;
@@ -191,10 +196,11 @@ export async function searchTranscripts(
   if (query.terms.length === 0) return none;
   const dialect = searchDialectOf(em);
   const match = { tenantId, query, language };
-  const { n: counted, dense } = await dialect.count(em, match, limits.countCap);
+  const count = await dialect.count(em, match, limits.countCap);
+  const counted = count.n;
   if (counted === 0) return none;
   const forms = await dialect.forms(em, query);
-  const ctx = { forms, dense, limits };
+  const ctx = { forms, count, limits };
   const found = await collect(em, dialect, match, first + 1, after, ctx);
   const page = found.slice(0, first);
   const rows = new Map(

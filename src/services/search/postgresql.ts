@@ -152,6 +152,9 @@ function matchOf(req: MatchRequest): {
 /** Newest tenant rows a dense window walks before it falls back to the GIN indexes. */
 const DENSE_SCAN_ROWS = 10_000;
 
+/** Newest tenant rows probed for the density of matches (dense: 10 % of them match). */
+const DENSE_PROBE_ROWS = 2_000;
+
 /** The PostgreSQL dialect of segment search. */
 export const postgresqlSearch: SearchDialect = {
   async ensureIndex(em: EntityManager): Promise<void> {
@@ -172,24 +175,36 @@ export const postgresqlSearch: SearchDialect = {
 
   async count(em: EntityManager, req: MatchRequest, cap: number): Promise<MatchCount> {
     const m = matchOf(req);
-    // Dense matches are counted on the tenant's newest rows (the executor stops at cap + 1);
-    // otherwise on the GIN indexes (`key + 0` keeps the planner from a sequential scan that
-    // would stop only after cap + 1 sparse matches: 113 ms for two words).
-    const [recent] = await sql<{ n: number }[]>(
+    type Row = { key: string; folded: string };
+    const toCandidates = (rows: Row[]) => rows.map((r) => ({ key: Number(r.key), body: r.folded }));
+    // Probe the tenant's newest rows: at 10 % or more matches, walking the (tenant, key) index
+    // (lazily, stopping at cap + 1) is cheap; sparse matches come from the GIN indexes instead
+    // (`key + 0` keeps the planner off the key index and off a sequential scan that would stop
+    // only after cap + 1 sparse matches: 113 ms for two words).
+    const [probe] = await sql<{ n: number }[]>(
       em,
-      `select count(*) as n from (select 1 from (
-         select folded, tsv from segment_search x where ${m.scope}
-         order by x.key desc limit ?) x where ${m.words} limit ?) c`,
-      [...m.scopeParams, DENSE_SCAN_ROWS, ...m.wordParams, cap + 1],
+      `select count(*) as n from (select folded, tsv from segment_search x where ${m.scope}
+         order by x.key desc limit ?) x where ${m.words}`,
+      [...m.scopeParams, DENSE_PROBE_ROWS, ...m.wordParams],
     );
-    if (Number(recent.n) > cap) return { n: Number(recent.n), dense: true };
-    const [all] = await sql<{ n: number }[]>(
+    if (Number(probe.n) * 10 >= DENSE_PROBE_ROWS) {
+      const rows = await sql<Row[]>(
+        em,
+        `select x.key, x.folded from (
+           select key, folded, tsv from segment_search x where ${m.scope}
+           order by x.key desc limit ?) x
+         where ${m.words} order by x.key desc limit ?`,
+        [...m.scopeParams, DENSE_SCAN_ROWS, ...m.wordParams, cap + 1],
+      );
+      if (rows.length > cap) return { n: rows.length, dense: true, newest: toCandidates(rows) };
+    }
+    const rows = await sql<Row[]>(
       em,
-      `select count(*) as n from (select 1 from segment_search x where ${m.where}
-         order by x.key + 0 limit ?) c`,
+      `select x.key, x.folded from segment_search x where ${m.where}
+       order by x.key + 0 desc limit ?`,
       [...m.params, cap + 1],
     );
-    return { n: Number(all.n), dense: false };
+    return { n: rows.length, dense: false, newest: toCandidates(rows) };
   },
 
   async window(em: EntityManager, req: WindowRequest): Promise<Candidate[]> {

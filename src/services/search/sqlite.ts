@@ -156,14 +156,15 @@ export const sqliteSearch: SearchDialect = {
   },
 
   async count(em: EntityManager, req: MatchRequest, cap: number): Promise<MatchCount> {
-    const [row] = await sql<{ n: number }[]>(
+    const rows = await sql<{ key: number; body: string }[]>(
       em,
-      `select count(*) as n from (
-         select rowid from segment_search where segment_search match ? limit ?)`,
+      `select rowid as key, body from segment_search where segment_search match ?
+       order by rowid desc limit ?`,
       [matchOf(req), cap + 1],
     );
-    const n = Number(row.n);
-    return { n, dense: n > cap }; // FTS5 walks matches in key order whatever the density
+    const newest = rows.map((r) => ({ key: Number(r.key), body: String(r.body) }));
+    // FTS5 walks matches in key order whatever their density: no other plan to choose.
+    return { n: newest.length, dense: newest.length > cap, newest };
   },
 
   async window(em: EntityManager, req: WindowRequest): Promise<Candidate[]> {
