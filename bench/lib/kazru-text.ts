@@ -183,7 +183,7 @@ function zipf<T>(list: readonly T[], rnd: () => number, q = 8): T {
   if (!table) TABLES.set(list, (table = zipfTable(list.length, q)));
   const u = rnd();
   const i = table.findIndex((c) => u < c);
-  return list[i < 0 ? list.length - 1 : i]!;
+  return list[i < 0 ? list.length - 1 : i];
 }
 
 function kkWord(rnd: () => number): string {
