@@ -5,7 +5,8 @@
  *
  *   npm run bench                 # everything (15 min, 1 h and 4 h inputs)
  *   npm run bench -- --quick      # a ~2-minute subset (smaller inputs, fewer runs)
- *   npm run bench -- --only=reads # one suite: reads, uploads, subscriptions, workers, engines or workbench
+ *   npm run bench -- --only=reads # one suite: reads, uploads, subscriptions, workers, engines,
+ *                                 # workbench or search
  *
  * Exit code 1 when a target is missed, so a regression is visible in a script.
  */
@@ -20,6 +21,7 @@ import { runUploads } from './suites/uploads.js';
 import { runWorkerMemory } from './suites/worker-memory.js';
 import { runEngines } from './suites/engines.js';
 import { runWorkbench } from './suites/workbench.js';
+import { runSearch } from './suites/search.js';
 
 interface Suite {
   name: string;
@@ -63,6 +65,12 @@ const SUITES: Suite[] = [
     name: 'workbench',
     // Edits and co-editing on a 4 h transcript (BENCH_REDIS_URL picks the Redis).
     run: (quick) => runWorkbench({ seconds: 14_400, edits: quick ? 20 : 50 }),
+  },
+  {
+    name: 'search',
+    // 1,000 transcripts × 100 segments on SQLite and PostgreSQL (200 with --quick).
+    run: (quick) =>
+      runSearch({ transcripts: quick ? 200 : 1000, segments: 100, runs: quick ? 5 : 20 }),
   },
 ];
 

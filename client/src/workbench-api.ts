@@ -54,7 +54,9 @@ export interface SearchHit {
 /** A page of search hits, best first. */
 export interface SearchPage {
   hits: SearchHit[];
+  /** Exact up to the server's cap (1,000); with `totalCountCapped` there are more. */
   totalCount: number;
+  totalCountCapped: boolean;
   hasNextPage: boolean;
   endCursor: string | null;
 }
@@ -232,11 +234,12 @@ export async function searchTranscripts(
     searchTranscripts: {
       edges: { node: SearchHit }[];
       totalCount: number;
+      totalCountCapped: boolean;
       pageInfo: { hasNextPage: boolean; endCursor: string | null };
     };
   }>(
     `query($q: String!, $first: Int, $after: String) { searchTranscripts(query: $q, first: $first, after: $after) {
-      edges { node { snippet job { id filename } segment { id index start end } } } totalCount
+      edges { node { snippet job { id filename } segment { id index start end } } } totalCount totalCountCapped
       pageInfo { hasNextPage endCursor } } }`,
     { q: query, first, after },
   );
@@ -244,6 +247,7 @@ export async function searchTranscripts(
   return {
     hits: s.edges.map((e) => e.node),
     totalCount: s.totalCount,
+    totalCountCapped: s.totalCountCapped,
     hasNextPage: s.pageInfo.hasNextPage,
     endCursor: s.pageInfo.endCursor,
   };

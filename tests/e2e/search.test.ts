@@ -13,6 +13,7 @@ const FIXTURE = path.join(FIXTURES_DIR, 'dialogue-mono.ogg');
 const SEARCH = `query($q: String!, $language: String, $first: Int, $after: String) {
   searchTranscripts(query: $q, language: $language, first: $first, after: $after) {
     totalCount
+    totalCountCapped
     pageInfo { hasNextPage endCursor }
     edges { cursor node { snippet job { id filename status }
       segment { id index start end text language speaker { label } words { text start end } } } }
@@ -53,6 +54,7 @@ describe('searchTranscripts over GraphQL (AUTH_MODE=api-key)', () => {
     expect(r.errors).toBeUndefined();
     const conn = r.data.searchTranscripts;
     expect(conn.totalCount).toBe(1);
+    expect(conn.totalCountCapped).toBe(false);
     const hit = conn.edges[0].node;
     expect(hit.job).toEqual({ id: jobA, filename: 'Байланыс орталығы.ogg', status: 'COMPLETED' });
     expect(hit.segment.text).toMatch(/^Түсіндім\. Келісімшарт нөміріңізді/);

@@ -20,13 +20,14 @@ export async function ensureTenant(em: EntityManager, tenantId: string): Promise
 }
 
 /**
- * Stores a COMPLETED job whose transcript has `segments` in order (speakers alternating).
+ * Stores a COMPLETED job whose transcript has `segments` in order (speakers alternating), with
+ * word timings spread over each segment unless `words` is false.
  * @returns the job and transcript ids.
  */
 export async function seedTranscript(
   em: EntityManager,
   segments: SeedSegment[],
-  opts: { tenantId?: string; filename?: string } = {},
+  opts: { tenantId?: string; filename?: string; words?: boolean } = {},
 ): Promise<{ jobId: string; transcriptId: string }> {
   const tenantId = opts.tenantId ?? DEFAULT_TENANT_ID;
   await ensureTenant(em, tenantId);
@@ -64,7 +65,7 @@ export async function seedTranscript(
     const finalIndex = finals.get(channelTag) ?? 0;
     finals.set(channelTag, finalIndex + 1);
     const startMs = i * 4000;
-    const words = text.split(/\s+/).filter(Boolean);
+    const words = opts.words === false ? [] : text.split(/\s+/).filter(Boolean);
     return {
       channelTag,
       finalIndex,

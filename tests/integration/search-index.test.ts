@@ -178,7 +178,12 @@ describe.each<Kind>(['sqlite', 'postgresql'])('searchTranscripts on %s', (kind) 
         texts: kind === 'postgresql' ? ['Ёлка стоит в Алматы'] : [],
       });
     }
-    expect(await find('"*():&!')).toEqual({ hits: [], totalCount: 0, hasNextPage: false });
+    expect(await find('"*():&!')).toEqual({
+      hits: [],
+      totalCount: 0,
+      totalCountCapped: false,
+      hasNextPage: false,
+    });
   });
 
   maybe('empty, too long, bad language and bad cursor are BAD_USER_INPUT', async () => {
@@ -266,6 +271,69 @@ describe.each<Kind>(['sqlite', 'postgresql'])('searchTranscripts on %s', (kind) 
     );
     expect(past).toMatchObject({ hits: [], totalCount: 23, hasNextPage: false });
   });
+
+  maybe('many hits: the count stops at the cap, ranking goes window by window', async () => {
+    // Segment i says "терезе" 1 + (i % 3) times: inside a window, more repeats rank first.
+    const many = Array.from({ length: 30 }, (_, i) => `үй ${i} ${'терезе '.repeat(1 + (i % 3))}`);
+    await seedTranscript(em(), many, { tenantId: 'tenant-windows' });
+    const limits = { countCap: 10, rankWindow: 7 };
+    const search = (after: string | null) =>
+      searchTranscripts(em(), 'tenant-windows', { query: 'терезе', first: 4, after }, limits);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await search(after);
+      expect(page).toMatchObject({ totalCount: 10, totalCountCapped: true });
+      seen.push(...page.hits.map((h) => h.segment.text));
+      if (!page.hasNextPage) break;
+      after = page.hits.at(-1)!.cursor;
+    }
+    expect(new Set(seen).size).toBe(30);
+    // The first window is the 7 newest segments (23..29), best first: 3 repeats, then 2, then 1.
+    const numbers = seen.map((t) => Number(t.split(' ')[1]));
+    expect(numbers.slice(0, 7)).toEqual([29, 26, 23, 28, 25, 27, 24]);
+    expect(numbers.slice(7, 14).sort((x, y) => x - y)).toEqual([16, 17, 18, 19, 20, 21, 22]);
+    const exact = await searchTranscripts(
+      em(),
+      'tenant-windows',
+      { query: 'терезе' },
+      { countCap: 30, rankWindow: 7 },
+    );
+    expect(exact).toMatchObject({ totalCount: 30, totalCountCapped: false, hasNextPage: true });
+    const below = await searchTranscripts(em(), 'tenant-windows', { query: 'терезе' });
+    expect(below).toMatchObject({ totalCount: 30, totalCountCapped: false });
+  });
+
+  maybe(
+    'dense matches (every segment): windows walk the newest segments, no hit lost',
+    async () => {
+      const many = Array.from(
+        { length: 250 },
+        (_, i) => `қала ${i} ${'көше '.repeat(1 + (i % 5))}`,
+      );
+      await seedTranscript(em(), many, { tenantId: 'tenant-dense', words: false });
+      const limits = { countCap: 100, rankWindow: 60 };
+      const seen: number[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await searchTranscripts(
+          em(),
+          'tenant-dense',
+          { query: 'көше', first: 100, after },
+          limits,
+        );
+        expect(page).toMatchObject({ totalCount: 100, totalCountCapped: true });
+        seen.push(...page.hits.map((h) => Number(h.segment.text.split(' ')[1])));
+        if (!page.hasNextPage) break;
+        after = page.hits.at(-1)!.cursor;
+      }
+      expect(new Set(seen).size).toBe(250);
+      // The first window is the newest 60 (190..249), those with 5 repeats first.
+      expect(seen.slice(0, 60).every((i) => i >= 190)).toBe(true);
+      expect(seen.slice(0, 12).every((i) => i % 5 === 4)).toBe(true);
+      expect(seen.slice(60, 120).every((i) => i >= 130 && i < 190)).toBe(true);
+    },
+  );
 
   maybe('hits carry the job, the segment with its start time, and the transcript', async () => {
     const [hit] = (await find('чемпионат')).hits;
@@ -365,6 +433,7 @@ describe.each<Kind>(['sqlite', 'postgresql'])('searchTranscripts on %s', (kind) 
               'drop trigger segments_search_insert',
               'drop trigger segments_search_update',
               'drop trigger segments_search_delete',
+              'drop trigger segments_search_language',
               'drop table segment_search',
               'drop table segment_search_keys',
             ]

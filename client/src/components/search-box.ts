@@ -39,7 +39,8 @@ export function hitHref(hit: SearchHit): string {
 export class SearchBox extends LocalizedElement {
   @state() private query = '';
   @state() private hits: SearchHit[] | null = null;
-  @state() private total = 0;
+  /** Hits found, as shown: "1000+" when the server's count is capped. */
+  @state() private total = '0';
   @state() private endCursor: string | null = null;
   @state() private hasMore = false;
   @state() private searching = false;
@@ -112,14 +113,11 @@ export class SearchBox extends LocalizedElement {
       const page = await searchTranscripts(q, PAGE, more ? this.endCursor : null);
       this.searched = q;
       this.hits = more && this.hits ? [...this.hits, ...page.hits] : page.hits;
-      this.total = page.totalCount;
+      this.total = `${page.totalCount}${page.totalCountCapped ? '+' : ''}`;
       this.endCursor = page.endCursor;
       this.hasMore = page.hasNextPage;
       this.error = '';
-      announce(
-        this,
-        page.totalCount ? t('searchFound', { count: page.totalCount }) : t('searchNone'),
-      );
+      announce(this, page.totalCount ? t('searchFound', { count: this.total }) : t('searchNone'));
     } catch (err) {
       this.error = errorText(err);
     } finally {

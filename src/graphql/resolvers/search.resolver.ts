@@ -46,15 +46,24 @@ export class SearchHitConnection {
   @Field(() => PageInfo, { description: 'Whether more hits follow, and the cursors of this page.' })
   pageInfo!: PageInfo;
 
-  @Field(() => Int, { description: 'Hits of the whole search, over all pages.' })
+  @Field(() => Int, {
+    description:
+      'Hits of the whole search, over all pages: exact up to 1,000; a search with more hits says 1,000 and sets `totalCountCapped` (show it as "1,000+").',
+  })
   totalCount!: number;
+
+  @Field({
+    description:
+      'True when the search has more hits than `totalCount` (which is then the cap of 1,000): narrow the query or page on.',
+  })
+  totalCountCapped!: boolean;
 }
 
 @Resolver()
 export class SearchResolver {
   @Query(() => SearchHitConnection, {
     description:
-      'Finds segments of your transcripts containing every word of `query`, best match first. Case does not matter (Kazakh letters included), ё matches е, Latin look-alikes i ə ɵ match і ә ө, and a word matches the beginning of longer words (Алмат finds Алматы); on PostgreSQL Russian segments also match other forms of a word, and words of 3+ letters match inside longer words. Characters other than letters and digits only separate words.',
+      'Finds segments of your transcripts containing every word of `query`, best match first: ranked by relevance (more of the words in a shorter segment first) among the 1,000 newest matching segments, then among the next 1,000, and so on, so a page costs the same however many segments match. Case does not matter (Kazakh letters included), ё matches е, Latin look-alikes i ə ɵ match і ә ө, and a word matches the beginning of longer words (Алмат finds Алматы); on PostgreSQL Russian segments also match other forms of a word, and words of 3+ letters match inside longer words. Characters other than letters and digits only separate words.',
   })
   async searchTranscripts(
     @Ctx() ctx: GraphQLContext,
@@ -89,6 +98,7 @@ export class SearchResolver {
     return {
       edges,
       totalCount: page.totalCount,
+      totalCountCapped: page.totalCountCapped,
       pageInfo: {
         hasNextPage: page.hasNextPage,
         hasPreviousPage: Boolean(after),

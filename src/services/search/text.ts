@@ -38,7 +38,7 @@ const FOLD = new Map<string, string>(
  * keeps in a token). Everything else — spaces, punctuation, FTS5 and tsquery operators such as
  * `"` `*` `(` `:` `&` `!` — separates words and is never passed to the database as syntax.
  */
-const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
+export const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
 
 /** Folds one character: lower case (when that keeps it one character), then {@link FOLD_FROM}. */
 function foldChar(c: string): string {
