@@ -35,7 +35,8 @@ export interface DirectTarget {
  * Bytes a socket may have queued in the process before a direct send waits for that message to
  * be written before taking the subscription's next event (meanwhile the event source coalesces
  * or bounds what it queues, as it does for graphql-ws, which waits for every send). 64 KiB is a
- * few hundred progress messages; a client that reads keeps its queue far below it.
+ * few hundred progress messages; a client that reads keeps its queue far below it. A socket's
+ * queue stays under this plus two messages (the last one sent under it, the one being awaited).
  */
 export const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
 

@@ -46,6 +46,8 @@ import type { AppResources } from '../app.js';
 export interface ApiHandle {
   port: number;
   server: http.Server;
+  /** The graphql-ws server's sockets (tests read their `bufferedAmount`). */
+  wsServer: WebSocketServer;
   close(): Promise<void>;
 }
 
@@ -142,7 +144,10 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
           return `${principal.tenantId}/${principal.keyId ?? ''}`;
         },
         targetOf: (ctx) => wsTargets.get(ctx as GraphQLContext),
-        onDirectNext: (ctx) => (ctx as GraphQLContext).forgetReads(),
+        onDirectNext: (ctx) => {
+          (ctx as GraphQLContext).forgetReads();
+          metrics.wsDirectMessages.inc();
+        },
       }),
       // No connection_init within this time: closed 4408 (graphql-ws, default 3000 ms).
       connectionInitWaitTimeout: config.graphql.wsConnectionInitTimeoutMs,
@@ -269,6 +274,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   return {
     port,
     server,
+    wsServer,
     close: async () => {
       await apollo.stop();
     },
