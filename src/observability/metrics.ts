@@ -54,6 +54,11 @@ export interface Metrics {
   quotaWaitSeconds: Histogram<'engine' | 'kind'>;
   /** Hook to pass to a request limiter (`onWait`): observes {@link quotaWaitSeconds}. */
   quotaWaitObserver: (event: QuotaWaitEvent) => void;
+  /**
+   * Subscription `next` messages written to their sockets directly (shared results without
+   * errors after a subscription's first message; `src/graphql/direct-send.ts`).
+   */
+  wsDirectMessages: Counter<string>;
 }
 
 /**
@@ -118,6 +123,12 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     registers: [registry],
   });
 
+  const wsDirectMessages = new Counter({
+    name: 'kazru_graphql_ws_direct_messages_total',
+    help: "Subscription messages written to their sockets directly (shared results without errors, after each subscription's first message, which graphql-ws sends).",
+    registers: [registry],
+  });
+
   const quotaWaitSeconds = new Histogram({
     name: 'kazru_quota_wait_seconds',
     help: 'Time a request waited for a permit of the engine quota shared by all workers (0 when none was needed), by engine and request kind.',
@@ -163,6 +174,7 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     sttRetries,
     audioSecondsBilled,
     quotaWaitSeconds,
+    wsDirectMessages,
     quotaWaitObserver: ({ engine, kind, waitedMs }) =>
       quotaWaitSeconds.observe({ engine, kind }, waitedMs / 1000),
     sttObserver: {

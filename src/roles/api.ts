@@ -30,6 +30,7 @@ import { UrlSigner } from '../auth/signed-url.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { JobReads } from '../graphql/job-reads.js';
 import { createSharedSubscribe } from '../graphql/shared-subscribe.js';
+import type { DirectTarget } from '../graphql/direct-send.js';
 import { createArmor, masksSuggestions } from '../graphql/armor.js';
 import { createFormatError, createWsErrorFormatter } from '../graphql/errors.js';
 import { operationsPlugin } from '../graphql/plugins.js';
@@ -45,6 +46,8 @@ import type { AppResources } from '../app.js';
 export interface ApiHandle {
   port: number;
   server: http.Server;
+  /** The graphql-ws server's sockets (tests read their `bufferedAmount`). */
+  wsServer: WebSocketServer;
   close(): Promise<void>;
 }
 
@@ -121,6 +124,8 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     wsLog.error({ err: err.originalError ?? err }, 'unexpected GraphQL error'),
   );
 
+  // Each subscription's socket and id, by its context (for direct sends, see shared-subscribe).
+  const wsTargets = new WeakMap<GraphQLContext, DirectTarget>();
   const wsServer = new WebSocketServer({
     server,
     path: '/graphql',
@@ -130,10 +135,19 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,
-      // Each event executed once per (document, variables, caller), not once per subscriber.
-      subscribe: createSharedSubscribe((ctx) => {
-        const { principal } = ctx as GraphQLContext;
-        return `${principal.tenantId}/${principal.keyId ?? ''}`;
+      // Each event executed once per (document, variables, caller), not once per subscriber;
+      // after a subscription's first message, results without errors are written to its
+      // socket directly (what `onNext` does for them, dropping the read cache, included).
+      subscribe: createSharedSubscribe({
+        callerOf: (ctx) => {
+          const { principal } = ctx as GraphQLContext;
+          return `${principal.tenantId}/${principal.keyId ?? ''}`;
+        },
+        targetOf: (ctx) => wsTargets.get(ctx as GraphQLContext),
+        onDirectNext: (ctx) => {
+          (ctx as GraphQLContext).forgetReads();
+          metrics.wsDirectMessages.inc();
+        },
       }),
       // No connection_init within this time: closed 4408 (graphql-ws, default 3000 ms).
       connectionInitWaitTimeout: config.graphql.wsConnectionInitTimeoutMs,
@@ -169,9 +183,9 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
           return false;
         }
       },
-      context: (ctx) => {
+      context: (ctx, id) => {
         const principal = ctx.extra.principal ?? OPEN_PRINCIPAL;
-        return createContext({
+        const context = createContext({
           fork: () => orm.em.fork(),
           principal,
           jobs,
@@ -181,6 +195,8 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
           signer,
           log: wsLogOf(principal.tenantId),
         });
+        wsTargets.set(context, { socket: ctx.extra.socket, id });
+        return context;
       },
     },
     wsServer,
@@ -258,6 +274,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   return {
     port,
     server,
+    wsServer,
     close: async () => {
       await apollo.stop();
     },
