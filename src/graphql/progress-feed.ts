@@ -1,20 +1,17 @@
 /**
- * The event source of one `jobProgress` subscription, as the async iterator graphql-js pulls
- * from. Purpose-built rather than a general channel: with 1,000 subscribers of a job every byte
- * and promise per subscriber and event counts, and progress has a property a general channel
- * cannot use — only the latest percentage matters. While the client has not taken an update, a
- * newer one of the same status replaces it (a status change is never dropped), so a slow
- * client's queue holds a handful of events, not the job's whole history.
+ * The event sources of subscriptions, as the async iterators graphql-js pulls from. Purpose-built
+ * rather than a general channel: with 1,000 subscribers every byte and promise per subscriber and
+ * event counts. {@link EventFeed} hands events to a waiting `next()` or queues them; how a queue
+ * may grow is each feed's own rule:
+ * - {@link ProgressFeed} (`jobProgress`): only the latest percentage matters, so while the client
+ *   has not taken an update, a newer one of the same status replaces it (a status change is never
+ *   dropped) and a slow client's queue holds a handful of events, not the job's whole history.
+ * - `TranscriptFeed` (`./transcript-feed.ts`, `transcriptChanged`): no event may replace another.
  */
 
-/** A progress update as queued: its status decides what may replace it. */
-export interface FeedEvent {
-  status: string;
-}
-
-/** The feed (see the module comment). `end()` after the last event; `return()` by the consumer. */
-export class ProgressFeed<T extends FeedEvent> implements AsyncIterableIterator<T> {
-  private queue: T[] = [];
+/** A feed of events of type `T`. `push` events; `end()` ends it; `return()` is the consumer's. */
+export abstract class EventFeed<T> implements AsyncIterableIterator<T> {
+  protected queue: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
   private ended = false;
 
@@ -30,10 +27,11 @@ export class ProgressFeed<T extends FeedEvent> implements AsyncIterableIterator<
       resolve({ value: event, done: false });
       return;
     }
-    const last = this.queue.at(-1);
-    if (last && last.status === event.status) this.queue[this.queue.length - 1] = event;
-    else this.queue.push(event);
+    this.enqueue(event);
   }
+
+  /** Adds `event` to {@link queue} while nobody waits: the feed's own queueing rule. */
+  protected abstract enqueue(event: T): void;
 
   /** No more events: queued ones are still delivered, then the iterator is done. */
   end(): void {
@@ -47,8 +45,7 @@ export class ProgressFeed<T extends FeedEvent> implements AsyncIterableIterator<
   }
 
   next(): Promise<IteratorResult<T>> {
-    const event = this.queue.shift();
-    if (event) return Promise.resolve({ value: event, done: false });
+    if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift()!, done: false });
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.waiting = resolve));
   }
@@ -68,5 +65,19 @@ export class ProgressFeed<T extends FeedEvent> implements AsyncIterableIterator<
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+}
+
+/** A progress update as queued: its status decides what may replace it. */
+export interface FeedEvent {
+  status: string;
+}
+
+/** The `jobProgress` feed: a queued update is replaced by a newer one of the same status. */
+export class ProgressFeed<T extends FeedEvent> extends EventFeed<T> {
+  protected enqueue(event: T): void {
+    const last = this.queue.at(-1);
+    if (last && last.status === event.status) this.queue[this.queue.length - 1] = event;
+    else this.queue.push(event);
   }
 }

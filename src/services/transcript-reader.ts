@@ -413,7 +413,11 @@ function toSpeaker(r: Raw): SpeakerRow {
   };
 }
 
-function toSegment(r: Raw, window: SegmentWindow): SegmentRow {
+/**
+ * A segment row from a `segments` row as the drivers return it (snake_case columns; SQLite gives
+ * `edited` as 0/1, PostgreSQL as a boolean), read in `window`.
+ */
+export function toSegment(r: Raw, window: SegmentWindow): SegmentRow {
   return {
     id: String(r.id),
     transcriptId: String(r.transcript_id),

@@ -6,7 +6,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { SUPPORTED_LANGUAGES } from '../../domain.js';
 import { BadInputError } from '../../errors.js';
-import type { SegmentRow } from '../transcript-reader.js';
+import { toSegment, type SegmentRow } from '../transcript-reader.js';
 import { MAX_PAGE_SIZE } from '../job.service.js';
 import type { MatchCount, MatchRequest, SearchDialect, SearchRow } from './dialect.js';
 import { isAfter, rankWindow, type Scored } from './rank.js';
@@ -118,22 +118,8 @@ function validate(args: SearchArgs): { first: number; language: string | null } 
   return { first, language };
 }
 
-function toSegment(r: SearchRow): SegmentRow {
-  const index = Number(r.index);
-  return {
-    id: String(r.id),
-    transcriptId: String(r.transcript_id),
-    index,
-    speakerId: String(r.speaker_id),
-    start: Number(r.start),
-    end: Number(r.end),
-    text: String(r.text),
-    language: typeof r.language === 'string' ? r.language : null,
-    confidence: r.confidence == null ? null : Number(r.confidence),
-    version: Number(r.version),
-    edited: r.edited === true || Number(r.edited) === 1,
-    window: { offset: index, limit: 1 },
-  };
+function toSearchSegment(r: SearchRow): SegmentRow {
+  return toSegment(r, { offset: Number(r.index), limit: 1 });
 }
 
 /**
@@ -217,7 +203,7 @@ export async function searchTranscripts(
   const hits = page.flatMap(({ hit, hi, lo }) => {
     const row = rows.get(hit.key);
     if (!row) return []; // deleted since the window was read
-    const segment = toSegment(row);
+    const segment = toSearchSegment(row);
     return [
       {
         jobId: String(row.job_id),
