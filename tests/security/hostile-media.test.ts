@@ -168,7 +168,7 @@ function newTraces(): Trace[] {
  * fluent-ffmpeg's capability cache: no input, nothing to confine to a job directory.
  */
 function isCapabilityListing(trace: Trace): boolean {
-  return /^\d+ execve\("[^"]*", \["[^"]*", "-(?:formats|encoders)"\]/.test(trace.raw);
+  return /^\d+\s+execve\("[^"]*", \["[^"]*", "-(?:formats|encoders)"\]/.test(trace.raw);
 }
 
 const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + path.sep);
