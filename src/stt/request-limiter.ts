@@ -13,11 +13,14 @@
  * at the start of the next). A quota like "5 per second" must hold in every window, so each of the
  * `points` is a one-point counter of its own ("slot", key `<prefix>:<slot>`), lasting `perSeconds`:
  * a slot grants at most one request per window, so any window of that length holds at most
- * `points` requests. Requests take slots round robin from a Redis counter (`<prefix>:ticket`). A
- * slot is re-armed for a full window when its request completes ({@link RequestPermit.release}),
- * so the guarantee holds for when requests reach the engine, not only for when they were allowed:
- * network or event-loop delay between the permit and the request cannot squeeze two of them into
- * one window.
+ * `points` requests. Requests take slots round robin from a Redis counter (`<prefix>:ticket`).
+ * While its request is in flight a slot is held (blocked for `maxInFlightSeconds`, default 120 s,
+ * so a request slower than the window cannot let its slot be granted again), and it is re-armed
+ * for a full window when the request completes ({@link RequestPermit.release}), so the guarantee
+ * holds for when requests reach the engine, not only for when they were allowed: network or
+ * event-loop delay between the permit and the request cannot squeeze two of them into one
+ * window. A process that dies holding a slot loses that slot for at most `maxInFlightSeconds`.
+ * Waiters re-check at least once per window, so a slot freed early is taken within a window.
  *
  * Redis away: like the HTTP rate limits, each process falls back to an in-memory limiter with the
  * same numbers (`insuranceLimiter`, `rejectIfRedisNotReady`), so jobs keep going and a deployment
@@ -79,6 +82,11 @@ export interface RequestLimiterOptions<K extends string> {
   onWait?(event: QuotaWaitEvent): void;
   /** Largest random extra wait in ms after a refusal, so waiters do not wake together (default 50). */
   maxJitterMs?: number;
+  /**
+   * Longest a request may hold its slot, in whole seconds (default 120; at least the window): a
+   * permit never released (its process died) frees its slot after this long.
+   */
+  maxInFlightSeconds?: number;
 }
 
 const NO_PERMIT: RequestPermit = Object.freeze({ release: () => undefined });
@@ -125,6 +133,7 @@ export function createRequestLimiter<K extends string>(
 ): RequestLimiter<K> {
   const prefix = `${QUOTA_KEY_PREFIX}:${opts.engine}:${opts.scope ?? 'default'}`;
   const maxJitterMs = opts.maxJitterMs ?? 50;
+  const maxInFlightSeconds = Math.ceil(opts.maxInFlightSeconds ?? 120);
   const kinds = new Map<string, Slots>();
   for (const [kind, rate] of Object.entries(opts.limits) as [K, RequestRate][]) {
     if (!Number.isInteger(rate.points) || rate.points < 1) {
@@ -146,15 +155,19 @@ export function createRequestLimiter<K extends string>(
       for (;;) {
         try {
           await slots.limiter.consume(slot);
+          // Held while in flight; the one-point window cannot be granted again before this lands.
+          await slots.limiter
+            .block(slot, Math.max(maxInFlightSeconds, slots.rate.perSeconds))
+            .catch(() => undefined);
           break;
         } catch (err) {
           if (!(err instanceof RateLimiterRes)) throw err;
           const jitter = 1 + Math.floor(Math.random() * maxJitterMs);
-          await sleep(Math.max(0, err.msBeforeNext) + jitter, undefined, { signal }).catch(
-            (e: unknown) => {
-              throw signal?.aborted ? signal.reason : e;
-            },
-          );
+          // A held slot reports its whole hold: re-check once per window instead.
+          const waitMs = Math.min(Math.max(0, err.msBeforeNext), slots.rate.perSeconds * 1000);
+          await sleep(waitMs + jitter, undefined, { signal }).catch((e: unknown) => {
+            throw signal?.aborted ? signal.reason : e;
+          });
         }
       }
       opts.onWait?.({ engine: opts.engine, kind, waitedMs: performance.now() - started });

@@ -90,6 +90,39 @@ describe('createRequestLimiter', () => {
     expect(events.filter((e) => e.waitedMs > 500).length).toBeGreaterThanOrEqual(6);
   });
 
+  it('holds a slot while its request is in flight longer than the window, and frees a lost one', async () => {
+    const make = async (maxInFlightSeconds?: number) =>
+      createRequestLimiter({
+        engine: 'test',
+        scope: `${scope}-inflight-${maxInFlightSeconds ?? 'default'}`,
+        limits: { polls: { points: 1, perSeconds: 1 } },
+        redis: await ready(client()),
+        maxInFlightSeconds,
+      });
+    // A request that takes 2.5 s (over two windows): the next one waits for it to complete and
+    // then a full window, instead of going when the first window ended.
+    const [a, b] = [await make(), await make()];
+    const slow = await a.acquire('polls');
+    const t0 = performance.now();
+    let releasedAt = 0;
+    setTimeout(() => {
+      releasedAt = performance.now();
+      slow.release();
+    }, 2500);
+    await b.acquire('polls');
+    const grantedAt = performance.now();
+    expect(releasedAt).toBeGreaterThan(0);
+    expect(grantedAt - releasedAt).toBeGreaterThanOrEqual(990);
+    expect(grantedAt - t0).toBeGreaterThanOrEqual(3490);
+    // A permit never released (its process died) frees its slot after maxInFlightSeconds.
+    const [c, d] = [await make(2), await make(2)];
+    await c.acquire('polls');
+    const t1 = performance.now();
+    (await d.acquire('polls')).release();
+    expect(performance.now() - t1).toBeGreaterThanOrEqual(1990);
+    expect(performance.now() - t1).toBeLessThan(15_000);
+  });
+
   it('lets a waiting request go with its abort reason, and leaves undeclared kinds alone', async () => {
     const limiter = createRequestLimiter({
       engine: 'test',
