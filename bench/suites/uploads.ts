@@ -67,12 +67,15 @@ export async function runUploads(opts: UploadOptions): Promise<Row[]> {
     const baseMs: number[] = [];
     let peak = 0;
     let basePeak = 0;
+    const gc: GcDelta[] = [];
     const idle = rss(api.pid).current;
     const baseIdle = rss(baseline.pid).current;
     for (let i = 0; i < opts.runs; i++) {
       settle(input, [cluster, path.join(work, 'baseline')], dropped);
       resetPeakRss(api.pid);
+      const gcBefore = await gcTotals(api.port!);
       appMs.push((await timed(() => uploadToApi(api.port!, input))).ms);
+      gc.push(gcDelta(gcBefore, await gcTotals(api.port!)));
       peak = Math.max(peak, rss(api.pid).peak - idle);
       settle(input, [cluster, path.join(work, 'baseline')], dropped);
       resetPeakRss(baseline.pid);
@@ -103,6 +106,11 @@ export async function runUploads(opts: UploadOptions): Promise<Row[]> {
         measure: `where the api's time goes (its "upload accepted" log, p50 of ${opts.runs} runs)`,
         value: stages,
         baseline: `bare Node total ${base.p50 ? ((size / 1e6 / base.p50) * 1000).toFixed(0) : '?'} ms`,
+      },
+      {
+        suite: 'upload',
+        measure: `api garbage collection during a ${fmtMB(size)} upload (p50 of ${opts.runs} runs)`,
+        value: formatGc(gc),
       },
       {
         suite: 'upload',
@@ -165,6 +173,56 @@ function stageTimes(log: string, size: number): string {
   if (lines.length === 0) return 'no "upload accepted" lines in the api log';
   const p50 = (key: string) => summarize(lines.map((l) => l[key])).p50.toFixed(0);
   return `write ${p50('writeMs')} ms, probe ${p50('probeMs')} ms, record ${p50('recordMs')} ms`;
+}
+
+/** Cumulative GC pauses of the api by kind (prom-client's `nodejs_gc_duration_seconds`). */
+type GcTotals = Map<string, { count: number; seconds: number }>;
+/** GC during one upload: collections and seconds by kind (major, minor, incremental, …). */
+type GcDelta = GcTotals;
+
+/** Reads the api's GC histogram totals from its `/metrics`. */
+async function gcTotals(port: number): Promise<GcTotals> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const totals: GcTotals = new Map();
+  const re =
+    /^kazru_nodejs_gc_duration_seconds_(sum|count)\{[^}]*kind="(\w+)"[^}]*\} ([\d.e+-]+)$/gm;
+  for (const m of text.matchAll(re)) {
+    const t = totals.get(m[2]) ?? { count: 0, seconds: 0 };
+    if (m[1] === 'count') t.count = Number(m[3]);
+    else t.seconds = Number(m[3]);
+    totals.set(m[2], t);
+  }
+  return totals;
+}
+
+function gcDelta(before: GcTotals, after: GcTotals): GcDelta {
+  const d: GcDelta = new Map();
+  for (const [kind, a] of after) {
+    const b = before.get(kind) ?? { count: 0, seconds: 0 };
+    d.set(kind, { count: a.count - b.count, seconds: a.seconds - b.seconds });
+  }
+  return d;
+}
+
+/**
+ * "major 0 (0 ms), minor 41 (22 ms), incremental 0 (0 ms); worst run: major 19 (…)": median
+ * collections and pause time by kind over the runs, then the run with the most major ones.
+ */
+function formatGc(runs: GcDelta[]): string {
+  const kinds = ['major', 'minor', 'incremental'];
+  const show = (count: (k: string) => number, ms: (k: string) => number) =>
+    kinds.map((k) => `${k} ${count(k).toFixed(0)} (${ms(k).toFixed(0)} ms)`).join(', ');
+  const of = (r: GcDelta, k: string) => r.get(k) ?? { count: 0, seconds: 0 };
+  const median = show(
+    (k) => summarize(runs.map((r) => of(r, k).count)).p50,
+    (k) => summarize(runs.map((r) => of(r, k).seconds * 1000)).p50,
+  );
+  const worst = [...runs].sort((a, b) => of(b, 'major').count - of(a, 'major').count)[0];
+  if (!worst) return median;
+  return `${median}; worst run: ${show(
+    (k) => of(worst, k).count,
+    (k) => of(worst, k).seconds * 1000,
+  )}`;
 }
 
 function canDropCaches(): boolean {
