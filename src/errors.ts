@@ -90,33 +90,32 @@ export class ConflictError extends AppError {
   }
 }
 
-/** Why a job ended FAILED; stored in `Job.errorCode`. */
-export type JobErrorCode =
-  /** ffmpeg could not decode or encode the audio. */
-  | 'TRANSCODE_FAILED'
-  /** The audio does not fit the engine's request limit (SpeechKit: 60 MB body; a piece a Whisper server refused that cannot be split). */
-  | 'AUDIO_TOO_LARGE'
-  /** The audio exceeds the engine's longest recording (SpeechKit: 4 h counted across channels). */
-  | 'AUDIO_TOO_LONG'
-  /** The engine rejected our credentials (401/403), or SpeechKit's IAM token exchange failed. */
-  | 'STT_AUTH_FAILED'
-  /** The engine rejected the request as invalid (400 and other 4xx). */
-  | 'STT_BAD_REQUEST'
-  /** The engine stayed unavailable (429/5xx/timeouts) beyond the retry budget. */
-  | 'STT_UNAVAILABLE'
-  /** The recognition operation finished with an error. */
-  | 'STT_OPERATION_FAILED'
-  /** The recognition result stream could not be parsed. */
-  | 'STT_RESULT_MALFORMED'
-  /**
-   * The worker processing the job died (killed, out of memory, crashed) on every one of its
-   * attempts (`MAX_ATTEMPTS`): a poison job. Other jobs are not affected.
-   */
-  | 'WORKER_CRASHED'
-  /** The upload disappeared from storage before processing. */
-  | 'SOURCE_MISSING'
-  /** Anything unexpected; see logs. */
-  | 'INTERNAL';
+/**
+ * Why a job ended FAILED, with what each code means: the codes stored in `Job.errorCode` and
+ * published as the GraphQL enum `JobErrorCode` (these texts are its value descriptions).
+ */
+export const JOB_ERROR_CODES = {
+  TRANSCODE_FAILED:
+    'ffmpeg could not decode or encode the audio (a damaged or unsupported file). Check that the file plays, or convert it to WAV or FLAC and upload it again.',
+  AUDIO_TOO_LARGE:
+    "The audio does not fit the engine's request limit (SpeechKit: 60 MB body; a piece a Whisper server refused that cannot be split).",
+  AUDIO_TOO_LONG:
+    "The audio exceeds the engine's longest recording (SpeechKit: 4 h counted across channels). Split the recording.",
+  STT_AUTH_FAILED:
+    "The engine rejected the service's credentials (401/403), or SpeechKit's IAM token exchange failed: an operator must fix the engine configuration.",
+  STT_BAD_REQUEST: 'The engine rejected the request as invalid (400 and other 4xx).',
+  STT_UNAVAILABLE:
+    'The engine stayed unavailable (429, 5xx, timeouts) beyond the retry budget. Upload again later.',
+  STT_OPERATION_FAILED: 'The recognition operation finished with an error on the engine side.',
+  STT_RESULT_MALFORMED: "The engine's result could not be parsed.",
+  WORKER_CRASHED:
+    'The worker processing the job died (killed, out of memory, crashed) on every one of its attempts (MAX_ATTEMPTS): a poison job. Other jobs are not affected.',
+  SOURCE_MISSING: 'The upload disappeared from storage before processing.',
+  INTERNAL: 'Anything unexpected; the service log has the details.',
+} as const;
+
+/** Why a job ended FAILED; stored in `Job.errorCode`. Meanings: {@link JOB_ERROR_CODES}. */
+export type JobErrorCode = keyof typeof JOB_ERROR_CODES;
 
 /** A pipeline failure with a {@link JobErrorCode}. `retryable` faults may be retried by the queue. */
 export class JobError extends Error {

@@ -8,8 +8,11 @@ import {
   Property,
 } from '@mikro-orm/decorators/legacy';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
+import { Node, NODE_ID_DESCRIPTION } from '../../graphql/types/node.js';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Diarization, JobStatus, type JobOptions } from '../../domain.js';
+import type { JobErrorCode } from '../../errors.js';
+import { JobErrorCodeEnum } from '../../graphql/types/enums.js';
 import { Tenant } from './tenant.entity.js';
 import { Transcript } from './transcript.entity.js';
 
@@ -17,7 +20,10 @@ import { Transcript } from './transcript.entity.js';
  * One uploaded recording and the work done on it. The row is the source of truth for status,
  * progress, attempts and errors; the queue carries only its id.
  */
-@ObjectType({ description: 'An uploaded recording and its transcription progress.' })
+@ObjectType({
+  description: 'An uploaded recording and its transcription progress.',
+  implements: Node,
+})
 @Entity({ tableName: 'jobs' })
 @Index({ properties: ['tenant', 'createdAt'] })
 @Index({ properties: ['status', 'expiresAt'] })
@@ -25,7 +31,7 @@ export class Job {
   /** Properties with defaults, optional in `em.create`. */
   [OptionalProps]?: 'status' | 'progress' | 'attempts' | 'createdAt' | 'updatedAt' | 'engine';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   @PrimaryKey({ type: 'string', length: 36 })
   id!: string;
 
@@ -40,7 +46,10 @@ export class Job {
   @Property({ type: 'bigint', runtimeType: 'number' })
   sizeBytes!: number;
 
-  @Field(() => JobStatus)
+  @Field(() => JobStatus, {
+    description:
+      'Where the job is in its lifecycle; COMPLETED, FAILED, CANCELLED and EXPIRED are final.',
+  })
   @Enum({ items: () => JobStatus, type: 'string', length: 16 })
   status: JobStatus = JobStatus.QUEUED;
 
@@ -79,11 +88,18 @@ export class Job {
   @Enum({ items: () => Diarization, type: 'string', length: 24, nullable: true })
   diarizationApplied?: Diarization | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => JobErrorCodeEnum, {
+    nullable: true,
+    description: 'Why the job FAILED (see the enum for each meaning); null in every other status.',
+  })
   @Property({ type: 'string', nullable: true })
-  errorCode?: string | null;
+  errorCode?: JobErrorCode | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'What went wrong and what to do, for people (English); null unless the job FAILED.',
+  })
   @Property({ type: 'text', nullable: true })
   errorMessage?: string | null;
 
@@ -104,15 +120,21 @@ export class Job {
   @Property({ type: 'string' })
   storedName!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the upload was accepted (ISO 8601, UTC).' })
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When a worker first started on the job; null while QUEUED.',
+  })
   @Property({ type: 'datetime', nullable: true })
   startedAt?: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the job reached COMPLETED, FAILED or CANCELLED; null before.',
+  })
   @Property({ type: 'datetime', nullable: true })
   completedAt?: Date | null;
 

@@ -7,17 +7,18 @@ import {
   Property,
 } from '@mikro-orm/decorators/legacy';
 import { Collection, type Opt, type Rel } from '@mikro-orm/core';
+import { Node, NODE_ID_DESCRIPTION } from '../../graphql/types/node.js';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Transcript } from './transcript.entity.js';
 import { Speaker } from './speaker.entity.js';
 import { Word } from './word.entity.js';
 
 /** One utterance of one speaker, with start and end in seconds from the start of the audio. */
-@ObjectType({ description: 'An utterance by one speaker. Times in seconds.' })
+@ObjectType({ description: 'An utterance by one speaker. Times in seconds.', implements: Node })
 @Entity({ tableName: 'segments' })
 @Index({ properties: ['transcript', 'index'] })
 export class Segment {
-  @Field(() => ID)
+  @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   @PrimaryKey({ type: 'string', length: 36 })
   id!: string;
 
@@ -39,7 +40,10 @@ export class Segment {
   @Property({ type: 'double' })
   end!: number;
 
-  @Field()
+  @Field({
+    description:
+      'What was said, as recognised or as last corrected (UTF-8, Cyrillic for kk-KZ and ru-RU).',
+  })
   @Property({ type: 'text' })
   text!: string;
 

@@ -7,16 +7,17 @@ import {
   Unique,
 } from '@mikro-orm/decorators/legacy';
 import type { Opt, Rel } from '@mikro-orm/core';
+import { Node, NODE_ID_DESCRIPTION } from '../../graphql/types/node.js';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Transcript } from './transcript.entity.js';
 
 /** A voice in a transcript: a stereo channel or a label from speaker labelling. */
-@ObjectType({ description: 'A speaker in a transcript.' })
+@ObjectType({ description: 'A speaker in a transcript.', implements: Node })
 @Entity({ tableName: 'speakers' })
 @Unique({ properties: ['transcript', 'tag'] })
 @Index({ properties: ['transcript'] })
 export class Speaker {
-  @Field(() => ID)
+  @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   @PrimaryKey({ type: 'string', length: 36 })
   id!: string;
 
@@ -39,7 +40,7 @@ export class Speaker {
   @Property({ type: 'double' })
   speakingSeconds!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Number of segments spoken by this speaker.' })
   @Property({ type: 'integer' })
   segmentCount!: number;
 

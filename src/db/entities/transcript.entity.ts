@@ -1,15 +1,16 @@
 import { Entity, OneToMany, OneToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Collection, type Opt, type Rel } from '@mikro-orm/core';
+import { Node, NODE_ID_DESCRIPTION } from '../../graphql/types/node.js';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Job } from './job.entity.js';
 import { Speaker } from './speaker.entity.js';
 import { Segment } from './segment.entity.js';
 
 /** The recognised text of one job, split into speakers and time-stamped segments. */
-@ObjectType({ description: 'A transcript split by speaker, with timestamps.' })
+@ObjectType({ description: 'A transcript split by speaker, with timestamps.', implements: Node })
 @Entity({ tableName: 'transcripts' })
 export class Transcript {
-  @Field(() => ID)
+  @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   @PrimaryKey({ type: 'string', length: 36 })
   id!: string;
 

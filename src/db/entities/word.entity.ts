@@ -17,15 +17,15 @@ export class Word {
   @Property({ type: 'integer' })
   index!: number;
 
-  @Field()
+  @Field({ description: 'The word as recognised (or as an edit retimed it).' })
   @Property({ type: 'string', length: 200 })
   text!: string;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Start in seconds from the start of the recording.' })
   @Property({ type: 'double' })
   start!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'End in seconds from the start of the recording.' })
   @Property({ type: 'double' })
   end!: number;
 }

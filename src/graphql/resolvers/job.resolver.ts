@@ -24,16 +24,28 @@ import { TranscriptionOptionsInput } from '../types/inputs.js';
 @Resolver(() => Job)
 export class JobResolver {
   @Query(() => Job, { nullable: true, description: 'A job by id, or null if there is none.' })
-  job(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Job | null> {
+  job(
+    @Arg('id', () => ID, { description: 'The job (`Job.id`).' }) id: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Job | null> {
     return ctx.jobs.find(ctx.em, ctx.tenantId, id);
   }
 
   @Query(() => JobConnection, { description: 'Jobs newest first. first: 1..100 (default 20).' })
   async jobs(
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
-    @Arg('status', () => JobStatus, { nullable: true }) status?: JobStatus,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1..100; default 20.' })
+    first?: number,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: '`pageInfo.endCursor` of the previous page; omit for the newest jobs.',
+    })
+    after?: string,
+    @Arg('status', () => JobStatus, {
+      nullable: true,
+      description: 'Only jobs in this status; omit for all.',
+    })
+    status?: JobStatus,
   ): Promise<JobConnection> {
     const page = await ctx.jobs.list(ctx.em, ctx.tenantId, { first, after, status });
     const edges = page.jobs.map((node) => ({ node, cursor: ctx.jobs.cursorOf(node) }));
@@ -54,9 +66,16 @@ export class JobResolver {
       'Uploads a recording (GraphQL multipart request; send the Apollo-Require-Preflight header) and queues it.',
   })
   async uploadAudio(
-    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Arg('file', () => GraphQLUpload, {
+      description:
+        'The recording (wav, mp3, flac, ogg, m4a, webm; limits in `serviceInfo`), as a file part of a GraphQL multipart request.',
+    })
+    file: Promise<FileUpload>,
     @Ctx() ctx: GraphQLContext,
-    @Arg('options', () => TranscriptionOptionsInput, { nullable: true })
+    @Arg('options', () => TranscriptionOptionsInput, {
+      nullable: true,
+      description: 'Languages, diarization and engine; defaults when omitted.',
+    })
     options?: TranscriptionOptionsInput,
   ): Promise<Job> {
     const upload = await file;
@@ -69,12 +88,18 @@ export class JobResolver {
   }
 
   @Mutation(() => Job, { description: 'Stops an unfinished job and removes its files.' })
-  cancelJob(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Job> {
+  cancelJob(
+    @Arg('id', () => ID, { description: 'The job to cancel (`Job.id`).' }) id: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Job> {
     return ctx.jobs.cancel(ctx.em, ctx.tenantId, id);
   }
 
   @Mutation(() => Boolean, { description: 'Deletes a job, its transcript and its files at once.' })
-  deleteJob(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+  deleteJob(
+    @Arg('id', () => ID, { description: 'The job to delete (`Job.id`).' }) id: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<boolean> {
     return ctx.jobs.delete(ctx.em, ctx.tenantId, id);
   }
 
@@ -83,7 +108,7 @@ export class JobResolver {
     subscribe: ({ args, context }) => jobProgressStream(context as GraphQLContext, String(args.id)),
   })
   jobProgress(
-    @Arg('id', () => ID) _id: string,
+    @Arg('id', () => ID, { description: 'The job to follow (`Job.id`).' }) _id: string,
     @Root() event: JobProgressPayload,
   ): JobProgressEvent {
     return event;

@@ -66,7 +66,8 @@ export class TranscriptResolver {
   })
   async export(
     @Root() t: TranscriptRow,
-    @Arg('format', () => ExportFormatEnum) format: ExportFormatEnum,
+    @Arg('format', () => ExportFormatEnum, { description: 'Which format to render.' })
+    format: ExportFormatEnum,
     @Ctx() ctx: GraphQLContext,
   ): Promise<string> {
     const job = await ctx.jobs.get(ctx.em, ctx.tenantId, t.jobId);
@@ -79,10 +80,16 @@ export class TranscriptResolver {
       'Renames a speaker; exports use the new name at once. With expectedVersion, a rename made by someone else since then is answered CONFLICT instead of being overwritten. Each rename is a revision of the transcript (revertTranscript restores the old name) and a transcriptChanged event.',
   })
   renameSpeaker(
-    @Arg('id', () => ID) id: string,
-    @Arg('label') label: string,
+    @Arg('id', () => ID, { description: 'The speaker (`Speaker.id`).' }) id: string,
+    @Arg('label', { description: 'New display name, 1–100 characters after trimming.' })
+    label: string,
     @Ctx() ctx: GraphQLContext,
-    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
+    @Arg('expectedVersion', () => Int, {
+      nullable: true,
+      description:
+        'The `Speaker.version` you last read: CONFLICT when someone renamed the speaker since. Omit to rename whatever the current name is.',
+    })
+    expectedVersion?: number,
   ): Promise<SpeakerRow> {
     return ctx.jobs.renameSpeaker(ctx.em, ctx.principal, id, label, expectedVersion ?? undefined);
   }
@@ -90,7 +97,7 @@ export class TranscriptResolver {
 
 @Resolver(() => Segment)
 export class SegmentResolver {
-  @FieldResolver(() => Speaker)
+  @FieldResolver(() => Speaker, { description: 'Who speaks this segment.' })
   speaker(@Root() s: SegmentRow, @Ctx() ctx: GraphQLContext): Promise<SpeakerRow> {
     return ctx.transcripts.speaker(s.transcriptId, s.speakerId);
   }
