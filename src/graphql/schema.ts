@@ -11,6 +11,7 @@ import { JobProgressEventResolver, JobResolver } from './resolvers/job.resolver.
 import { SearchResolver } from './resolvers/search.resolver.js';
 import { ServiceInfoResolver } from './resolvers/service.resolver.js';
 import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from './resolvers/webhook.resolver.js';
 import {
   TranscriptChangeEventResolver,
   TranscriptHistoryResolver,
@@ -30,6 +31,8 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
       TranscriptHistoryResolver,
       WorkbenchResolver,
       TranscriptChangeEventResolver,
+      WebhookEndpointResolver,
+      WebhookDeliveryResolver,
     ],
     validate: false,
     // Subscriptions use their own `subscribe` (state first, then Redis events); type-graphql
