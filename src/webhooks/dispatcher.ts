@@ -20,7 +20,11 @@ import BeeQueue from 'bee-queue';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { WebhookDelivery, WebhookEndpoint, WebhookEvent } from '../db/entities/index.js';
-import { createRedisCommandClient, STALL_INTERVAL_MS } from '../jobs/queue.js';
+import {
+  createRedisCommandClient,
+  STALL_CHECK_INTERVAL_MS,
+  STALL_INTERVAL_MS,
+} from '../jobs/queue.js';
 import type { Metrics } from '../observability/metrics.js';
 import { attemptDelivery, type DeliveryDeps } from './delivery.js';
 import { outboxSignal } from './outbox.js';
@@ -93,6 +97,9 @@ export async function startWebhookDispatcher(deps: DispatcherDeps): Promise<Webh
     if (next) wakeAt(next);
   });
   await queue.ready();
+  // A job of a dead worker stays "active" (its id blocks re-enqueueing) until a stall check
+  // puts it back; bee-queue runs the check only when asked, as for the transcription queue.
+  await queue.checkStalledJobs(STALL_CHECK_INTERVAL_MS);
 
   /** Sweeps again when a retry falls due (the poll would find it too, later). */
   function wakeAt(at: Date) {
