@@ -12,6 +12,7 @@ import {
   type CallerOptions,
   type TestApp,
 } from '../helpers/harness.js';
+import { runAdmin } from '../../src/admin.js';
 import { waitFor } from '../helpers/processes.js';
 import { startReceiver, verify, type Receiver } from '../helpers/webhook-receiver.js';
 
@@ -393,4 +394,61 @@ test('job.cancelled is sent for a cancelled job', async () => {
     status: 'CANCELLED',
   });
   await drop(endpoint.id);
+}, 30_000);
+
+test("the admin command line manages a tenant's endpoints: create (secret once), list, deliveries, redeliver, disable, delete", async () => {
+  const lines: string[] = [];
+  const errs: string[] = [];
+  const io = { out: (l: string) => lines.push(l), err: (l: string) => errs.push(l) };
+  const admin = (...argv: string[]) =>
+    runAdmin(
+      [...argv, '--json'],
+      t.app.resources.orm.em.fork(),
+      io,
+      undefined,
+      new Date(),
+      t.config.webhooks,
+    );
+  expect(
+    await admin(
+      'webhook',
+      'create',
+      '--tenant',
+      'hooks-a',
+      '--url',
+      rx.url('/cli'),
+      '--events',
+      'transcript.edited',
+    ),
+  ).toBe(0);
+  const created = JSON.parse(lines.pop()!);
+  expect(created).toMatchObject({
+    url: rx.url('/cli'),
+    events: ['transcript.edited'],
+    enabled: true,
+  });
+  expect(created.secret).toMatch(/^whsec_/);
+  await edit('from the command line');
+  await waitFor('CLI endpoint delivery', () => rx.at('/cli').length === 1, 5_000);
+  expect(verify(created.secret, rx.at('/cli')[0]!).type).toBe('transcript.edited');
+  expect(await admin('webhook', 'list', '--tenant', 'hooks-a')).toBe(0);
+  const listed = JSON.parse(lines.pop()!);
+  expect(listed.find((e: any) => e.id === created.id)).not.toHaveProperty('secret');
+  const log = await waitFor('DELIVERED in the log', async () => {
+    expect(await admin('webhook', 'deliveries', created.id, '--tenant', 'hooks-a')).toBe(0);
+    const ds = JSON.parse(lines.pop()!);
+    return ds[0]?.status === 'DELIVERED' ? ds : undefined;
+  });
+  expect(await admin('webhook', 'redeliver', log[0].eventId, '--tenant', 'hooks-a')).toBe(0);
+  await waitFor('CLI redelivery', () => rx.at('/cli').length === 2, 5_000);
+  expect(await admin('webhook', 'update', created.id, '--tenant', 'hooks-a', '--disable')).toBe(0);
+  expect(JSON.parse(lines.pop()!).enabled).toBe(false);
+  expect(await admin('webhook', 'delete', created.id, '--tenant', 'hooks-b')).toBe(1); // not B's
+  expect(errs.pop()).toMatch(/not found/);
+  expect(
+    await admin('webhook', 'create', '--tenant', 'hooks-a', '--url', 'http://169.254.169.254/'),
+  ).toBe(1);
+  expect(errs.pop()).toMatch(/not public \(linkLocal\)/);
+  expect(await admin('webhook', 'delete', created.id, '--tenant', 'hooks-a')).toBe(0);
+  expect(await admin('webhook', 'bogus', '--tenant', 'hooks-a')).toBe(2);
 }, 30_000);
