@@ -91,8 +91,9 @@ export async function runWebhookCommand(
       };
     }
     case 'update': {
-      if (flags.enable && flags.disable)
+      if (flags.enable && flags.disable) {
         throw new BadInputError('Use --enable or --disable, not both.');
+      }
       const ep = await svc.update(em, t, need(target, '<endpoint id>'), {
         url: flags.url,
         events: flags.events === undefined ? undefined : events(flags.events),

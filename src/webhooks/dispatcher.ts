@@ -80,7 +80,7 @@ export async function startWebhookDispatcher(deps: DispatcherDeps): Promise<Webh
     removeOnSuccess: true,
     removeOnFailure: true,
     stallInterval: STALL_INTERVAL_MS,
-  } as BeeQueue.QueueSettings);
+  });
   queue.on('error', (err) => log.warn({ err: err.message }, 'webhook queue error'));
   const deliveryDeps: DeliveryDeps = {
     config: cfg,

@@ -125,7 +125,7 @@ export function describeRefusal(err: Error): string | undefined {
   const m = /^DNS lookup (\S+?)\(family:[^,]*, host:([^)]*)\) is not allowed/.exec(err.message);
   if (!m) return undefined;
   const [, address, host] = m;
-  const range = refusedRange(address!) ?? 'refused';
+  const range = refusedRange(address) ?? 'refused';
   const of = host && host !== 'undefined' ? ` of ${host}` : '';
   return `address ${address}${of} is refused (${range}): webhooks go to public addresses only (WEBHOOK_ALLOWED_HOSTS lists exceptions)`;
 }
