@@ -11,6 +11,7 @@
  *   key revoke <key id or prefix>
  *   quota show --tenant acme
  *   quota reset --tenant acme
+ *   webhook create|list|update|delete|rotate|deliveries|redeliver … --tenant acme (see WEBHOOK_USAGE)
  *
  * Add `--json` for machine-readable output. Exit status: 0 done, 1 refused (the message says
  * why), 2 usage error.
@@ -19,12 +20,14 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/core';
 import { Redis } from 'ioredis';
-import { loadConfigOrExit, type Config } from './config/config.js';
+import { loadConfig, loadConfigOrExit, type Config } from './config/config.js';
 import { initOrm } from './db/orm.js';
 import { Tenant, type ApiKey } from './db/entities/index.js';
 import { AppError } from './errors.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from './auth/keys.js';
 import { resetTenantUsage, tenantUsage } from './services/quota.js';
+import type { WebhooksConfig } from './config/webhooks.js';
+import { runWebhookCommand, WEBHOOK_USAGE } from './webhooks/admin.js';
 
 const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   tenant create --name <name> [--id <id>] [--audio-hours-per-day <h>] [--max-concurrent-jobs <n>]
@@ -34,7 +37,8 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   key list [--tenant <id>]
   key revoke <key id or prefix>
   quota show --tenant <id>      (audio used today, unfinished jobs, limits)
-  quota reset --tenant <id>     (forget the audio counted in the current day)`;
+  quota reset --tenant <id>     (forget the audio counted in the current day)
+${WEBHOOK_USAGE}`;
 
 /** A command-line mistake: printed with the usage text, exit status 2. */
 class UsageError extends Error {}
@@ -53,6 +57,13 @@ const OPTIONS = {
   'max-concurrent-jobs': { type: 'string' },
   'expires-in': { type: 'string' },
   'expires-at': { type: 'string' },
+  url: { type: 'string' },
+  events: { type: 'string' },
+  description: { type: 'string' },
+  endpoint: { type: 'string' },
+  first: { type: 'string' },
+  enable: { type: 'boolean' },
+  disable: { type: 'boolean' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -69,6 +80,7 @@ export interface AdminQuotaDeps {
  * Runs one admin command against an open database.
  * @param argv arguments after the script name, e.g. `['key', 'create', '--tenant', 'acme', ...]`.
  * @param quotaDeps Redis access for `quota show|reset`; without it those commands are refused.
+ * @param webhookConfig URL rules for `webhook …` (`config.webhooks`; default: https only).
  * @returns the process exit status (0 ok, 1 refused, 2 usage error).
  */
 export async function runAdmin(
@@ -77,6 +89,7 @@ export async function runAdmin(
   io: AdminOutput,
   quotaDeps?: AdminQuotaDeps,
   now = new Date(),
+  webhookConfig?: WebhooksConfig,
 ): Promise<number> {
   let parsed;
   try {
@@ -94,6 +107,17 @@ export async function runAdmin(
   const print = (json: unknown, text: string) =>
     io.out(v.json ? JSON.stringify(json, null, 2) : text);
   try {
+    if (group === 'webhook') {
+      const r = await runWebhookCommand(
+        command,
+        target,
+        { ...v, tenant: required(v.tenant, '--tenant') },
+        em,
+        webhookConfig ?? loadConfig({}).webhooks,
+      );
+      print(r.json, r.table ? table(r.table.header, r.table.rows) : (r.text ?? ''));
+      return 0;
+    }
     switch (`${group} ${command ?? ''}`) {
       case 'tenant create': {
         const tenant = await createTenant(em, {
@@ -212,8 +236,8 @@ export async function runAdmin(
         throw new UsageError(`Unknown command "${positionals.join(' ')}".`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`${err.message}\n${USAGE}`);
+    if (err instanceof UsageError || (err as { usage?: boolean }).usage) {
+      io.err(`${(err as Error).message}\n${USAGE}`);
       return 2;
     }
     if (err instanceof AppError) {
@@ -323,6 +347,8 @@ if (isMain) {
       },
       defaults: config.tenantQuotas,
     },
+    new Date(),
+    config.webhooks,
   );
   await orm.close();
   process.exit(code);

@@ -78,6 +78,16 @@ export async function startApp(
       }[];
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
+    webhookDeliveries: async () => {
+      const rows = (await orm.em
+        .fork()
+        .getConnection()
+        .execute('select status, count(*) as n from webhook_deliveries group by status')) as {
+        status: string;
+        n: number | string;
+      }[];
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
     queueDepth: async () => {
       const h = await queue.checkHealth();
       // With an ioredis client bee-queue's MULTI results arrive as [error, value] pairs.

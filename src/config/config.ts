@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { ENGINE_ENV, resolveEngines, type EnginesConfig } from './engines.js';
+import { WEBHOOK_ENV, webhooksConfig, type WebhooksConfig } from './webhooks.js';
 
 const MiB = 1024 * 1024;
 
@@ -88,6 +89,7 @@ const EnvSchema = z.object({
   METRICS_PORT: int(0, 0).refine((p) => p <= 65535, 'must be a TCP port (0-65535)'),
   STT_PROVIDER: z.enum(['speechkit']).default('speechkit'),
   ...ENGINE_ENV,
+  ...WEBHOOK_ENV,
   YANDEX_API_KEY: optionalString,
   YANDEX_IAM_TOKEN: optionalString,
   YANDEX_SA_KEY_FILE: optionalString,
@@ -210,6 +212,8 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Defaults for tenants whose own quota is not set. */
   tenantQuotas: { audioHoursPerDay: number; maxConcurrentJobs: number };
+  /** Outgoing webhooks: URL rules, timeout, retry schedule, dispatch (`./webhooks.ts`). */
+  webhooks: WebhooksConfig;
 }
 
 /** Thrown by {@link loadConfig}; its message lists every invalid variable. */
@@ -330,5 +334,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       audioHoursPerDay: e.TENANT_AUDIO_HOURS_PER_DAY,
       maxConcurrentJobs: e.TENANT_MAX_CONCURRENT_JOBS,
     },
+    webhooks: webhooksConfig(e),
   });
 }

@@ -12,6 +12,7 @@ import { NodeResolver } from './resolvers/node.resolver.js';
 import { SearchResolver } from './resolvers/search.resolver.js';
 import { ServiceInfoResolver } from './resolvers/service.resolver.js';
 import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from './resolvers/webhook.resolver.js';
 import {
   TranscriptChangeEventResolver,
   TranscriptHistoryResolver,
@@ -32,6 +33,8 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
       TranscriptHistoryResolver,
       WorkbenchResolver,
       TranscriptChangeEventResolver,
+      WebhookEndpointResolver,
+      WebhookDeliveryResolver,
     ],
     validate: false,
     // Subscriptions use their own `subscribe` (state first, then Redis events); type-graphql

@@ -24,6 +24,8 @@ export interface MetricsCollectors {
   jobsByStatus?: () => Promise<Record<string, number>>;
   /** Queue depth per bee-queue state (waiting, active, delayed, …), from Redis. */
   queueDepth?: () => Promise<Record<string, number>>;
+  /** Webhook deliveries per status (PENDING, DELIVERED, FAILED), from the database. */
+  webhookDeliveries?: () => Promise<Record<string, number>>;
 }
 
 /** The metrics of one process. */
@@ -59,6 +61,12 @@ export interface Metrics {
    * errors after a subscription's first message; `src/graphql/direct-send.ts`).
    */
   wsDirectMessages: Counter<string>;
+  /** Webhook delivery attempts by event type and outcome (`WebhookAttemptOutcome`). */
+  webhookAttempts: Counter<'event' | 'outcome'>;
+  /** Seconds one webhook attempt took, by outcome. */
+  webhookAttemptSeconds: Histogram<'outcome'>;
+  /** Seconds from an event's commit to its successful delivery (retries included), by event type. */
+  webhookCallbackSeconds: Histogram<'event'>;
 }
 
 /**
@@ -144,6 +152,36 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     registers: [registry],
   });
 
+  const webhookAttempts = new Counter({
+    name: 'kazru_webhook_attempts_total',
+    help: 'Webhook delivery attempts by event type and outcome (SUCCESS, HTTP_ERROR, TIMEOUT, NETWORK_ERROR, ADDRESS_REFUSED, GONE, …).',
+    labelNames: ['event', 'outcome'] as const,
+    registers: [registry],
+  });
+  const webhookAttemptSeconds = new Histogram({
+    name: 'kazru_webhook_attempt_duration_seconds',
+    help: 'Time one webhook delivery attempt took, by outcome.',
+    labelNames: ['outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const webhookCallbackSeconds = new Histogram({
+    name: 'kazru_webhook_callback_latency_seconds',
+    help: 'Time from the commit of an event (a job ending, a transcript edit) to its successful delivery, retries included, by event type.',
+    labelNames: ['event'] as const,
+    buckets: [...LATENCY_BUCKETS, 600, 3600, 21600, 86400, 259200],
+    registers: [registry],
+  });
+  if (collectors.webhookDeliveries) {
+    scrapedGauge(
+      registry,
+      'kazru_webhook_deliveries',
+      'Webhook deliveries in the database by status.',
+      'status',
+      collectors.webhookDeliveries,
+    );
+  }
+
   if (collectors.jobsByStatus) {
     scrapedGauge(
       registry,
@@ -175,6 +213,9 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     audioSecondsBilled,
     quotaWaitSeconds,
     wsDirectMessages,
+    webhookAttempts,
+    webhookAttemptSeconds,
+    webhookCallbackSeconds,
     quotaWaitObserver: ({ engine, kind, waitedMs }) =>
       quotaWaitSeconds.observe({ engine, kind }, waitedMs / 1000),
     sttObserver: {

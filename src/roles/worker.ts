@@ -1,8 +1,8 @@
 /**
  * The worker role: processes queued transcription jobs (bee-queue), runs the stalled-job check
  * bee-queue does not schedule itself, holds a lease on every job it runs (`src/jobs/lease.ts`),
- * reconciles the queue with the database (`src/jobs/reconciler.ts`) and expires jobs past their
- * retention.
+ * reconciles the queue with the database (`src/jobs/reconciler.ts`), expires jobs past their
+ * retention and delivers webhooks (`src/webhooks/dispatcher.ts`, unless `WEBHOOK_DISPATCH=false`).
  *
  * Faults: a worker killed mid-job leaves its job in bee-queue's active list; the stall check of
  * any live worker puts it back within about 2 × STALL_INTERVAL_MS and the next run resumes it
@@ -23,6 +23,7 @@ import {
 import { reconcileQueue, type ReconcileResult } from '../jobs/reconciler.js';
 import { runTranscription } from '../services/transcription.service.js';
 import type { EngineRegistry } from '../stt/registry.js';
+import { startWebhookDispatcher, type WebhookDispatcher } from '../webhooks/dispatcher.js';
 
 /** How often expired jobs are swept, in ms. */
 export const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
@@ -35,6 +36,8 @@ const LEASE_LOST = 'lease lost: another worker runs this job';
 export interface WorkerHandle {
   queue: BeeQueue<TranscriptionQueueData>;
   leases: JobLeases;
+  /** The webhook dispatcher of this process, unless `WEBHOOK_DISPATCH=false`. */
+  webhooks?: WebhookDispatcher;
   /** Runs the expiry sweep now (also runs every minute). */
   sweep(): Promise<string[]>;
   /** Runs the reconciler now (also runs every `RECONCILE_INTERVAL_SECONDS` and after Redis returns). */
@@ -142,6 +145,9 @@ export async function startWorker(
   sweepTimer.unref();
   void sweep();
   void reconcile();
+  const webhooks = config.webhooks.dispatch
+    ? await startWebhookDispatcher({ orm, config, logger, metrics: res.metrics })
+    : undefined;
   logger.info({ concurrency: config.workerConcurrency }, 'worker processing transcription jobs');
 
   let closing: Promise<void> | undefined;
@@ -166,6 +172,7 @@ export async function startWorker(
       for (const c of running.values()) c.abort(HAND_BACK);
     }
     await queueClosed;
+    await webhooks?.close();
     clearInterval(renewTimer);
     stopListening();
     for (const jobId of handedBack) {
@@ -191,6 +198,7 @@ export async function startWorker(
   return {
     queue,
     leases,
+    webhooks,
     sweep,
     reconcile,
     close: () => (closing ??= close()),

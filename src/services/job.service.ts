@@ -28,6 +28,7 @@ import { enqueueTranscription, type TranscriptionQueueData } from '../jobs/queue
 import { formatDuration, probeMedia } from '../media/index.js';
 import type { Storage } from '../storage/storage.js';
 import { sanitizeFilename } from './filename.js';
+import { changeJobStatus } from './job-status.js';
 import { publishJobState } from './progress.js';
 import { TenantQuotas, type QuotaAdmission } from './quota.js';
 import type { SttEngine } from '../stt/engine.js';
@@ -37,6 +38,7 @@ import { TRANSCODED_NAME } from './transcription.service.js';
 import { buildExportDocument } from './export-document.js';
 import { TranscriptReader, type SpeakerRow, type TranscriptRow } from './transcript-reader.js';
 import { WorkbenchService } from './workbench/index.js';
+import { WebhookService } from '../webhooks/service.js';
 
 /** Options as a client may send them; missing fields take defaults. */
 export interface JobOptionsInput {
@@ -134,10 +136,13 @@ export class JobService {
   readonly quotas: TenantQuotas;
   /** Changes of transcripts after recognition, each a revision (issue 12). */
   readonly workbench: WorkbenchService;
+  /** The tenant's webhook endpoints and their delivery log (`src/webhooks/`). */
+  readonly webhooks: WebhookService;
 
   constructor(private readonly deps: JobServiceDeps) {
     this.quotas = new TenantQuotas(deps.redis, deps.config.tenantQuotas);
     this.workbench = new WorkbenchService({ events: deps.events });
+    this.webhooks = new WebhookService(deps.config.webhooks);
   }
 
   /**
@@ -370,9 +375,7 @@ export class JobService {
         'JOB_FINISHED',
       );
     }
-    job.status = JobStatus.CANCELLED;
-    job.completedAt = new Date();
-    await em.flush();
+    await changeJobStatus(em, job, JobStatus.CANCELLED);
     await this.stopWork(id);
     publishJobState(this.deps.events, job, 'Cancelled');
     return job;
@@ -446,9 +449,8 @@ export class JobService {
       await em.nativeDelete(Transcript, { job: job.id });
       // The engine's saved answers hold the transcript's words too.
       await em.nativeDelete(RecognitionUnit, { job: job.id });
-      job.status = JobStatus.EXPIRED;
       job.sttOperationId = null;
-      await em.flush();
+      await changeJobStatus(em, job, JobStatus.EXPIRED);
       if (wasRunning) {
         this.deps.events.publishCancel(job.id);
         await this.deps.queue.removeJob(job.id).catch(() => undefined);

@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { Job } from '../db/entities/index.js';
 import { JobStatus } from '../domain.js';
 import type { JobEvents } from '../jobs/events.js';
+import { changeJobStatus } from './job-status.js';
 
 /** Progress ranges (percent) of each step. */
 export const PROGRESS = {
@@ -70,9 +71,11 @@ export class ProgressReporter {
     const now = Date.now();
     if (!statusChanged && now - this.lastWrite < MIN_UPDATE_INTERVAL_MS) return;
     this.lastWrite = now;
-    if (status) this.job.status = status;
-    this.job.progress = next;
-    await this.em.flush();
+    if (statusChanged) await changeJobStatus(this.em, this.job, status, { progress: next });
+    else {
+      this.job.progress = next;
+      await this.em.flush();
+    }
     this.events.publishProgress({
       jobId: this.job.id,
       status: this.job.status,

@@ -27,6 +27,7 @@ import {
 import type { EngineRegistry } from '../stt/registry.js';
 import type { Utterance } from '../stt/types.js';
 import { recognizeByOperation } from './operation-recognition.js';
+import { changeJobStatus } from './job-status.js';
 import { ProgressReporter, PROGRESS } from './progress.js';
 import { persistTranscript } from './transcript-store.js';
 import { recognizeByUnits } from './unit-recognition.js';
@@ -249,11 +250,9 @@ async function ensureStillWanted(em: EntityManager, job: Job): Promise<void> {
 }
 
 async function markFailed(em: EntityManager, job: Job, err: JobError, events: JobEvents) {
-  job.status = JobStatus.FAILED;
-  job.errorCode = err.code;
-  job.errorMessage = err.message;
-  job.completedAt = new Date();
-  await em.flush();
+  await changeJobStatus(em, job, JobStatus.FAILED, {
+    failure: { code: err.code, message: err.message },
+  });
   events.publishProgress({
     jobId: job.id,
     status: job.status,

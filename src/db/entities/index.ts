@@ -7,6 +7,10 @@ export { Word } from './word.entity.js';
 export { ApiKey } from './api-key.entity.js';
 export { RecognitionUnit } from './recognition-unit.entity.js';
 export { TranscriptRevision } from './transcript-revision.entity.js';
+export { WebhookEndpoint } from './webhook-endpoint.entity.js';
+export { WebhookEvent } from './webhook-event.entity.js';
+export { WebhookDelivery } from './webhook-delivery.entity.js';
+export { WebhookAttempt } from './webhook-attempt.entity.js';
 
 import { Tenant } from './tenant.entity.js';
 import { Job } from './job.entity.js';
@@ -17,6 +21,10 @@ import { Word } from './word.entity.js';
 import { ApiKey } from './api-key.entity.js';
 import { RecognitionUnit } from './recognition-unit.entity.js';
 import { TranscriptRevision } from './transcript-revision.entity.js';
+import { WebhookEndpoint } from './webhook-endpoint.entity.js';
+import { WebhookEvent } from './webhook-event.entity.js';
+import { WebhookDelivery } from './webhook-delivery.entity.js';
+import { WebhookAttempt } from './webhook-attempt.entity.js';
 
 /** Every entity, listed explicitly for MikroORM discovery. */
 export const ENTITIES = [
@@ -29,4 +37,8 @@ export const ENTITIES = [
   Word,
   RecognitionUnit,
   TranscriptRevision,
+  WebhookEndpoint,
+  WebhookEvent,
+  WebhookDelivery,
+  WebhookAttempt,
 ];

@@ -3,7 +3,7 @@
  * transcript's version bump — SQLite writers then queue on the busy timeout instead of failing,
  * and on PostgreSQL the row lock orders concurrent changes of one transcript), checks versions,
  * computes the change, writes it, keeps `index` dense, recomputes the derived totals and text,
- * and records the revision. After the commit the change is published for `transcriptChanged`.
+ * and records the revision and its `transcript.edited` webhook event (the outbox). After the commit the change is published for `transcriptChanged`.
  * A change that changes nothing is rolled back and makes no revision.
  */
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,8 @@ import type { Principal } from '../../auth/principal.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { JobEvents, RevisionPayload } from '../../jobs/events.js';
 import { isEmptyChange, type RevisionChange, type SegmentSnapshot } from './revision-change.js';
+import { insertEvent, notifyOutbox } from '../../webhooks/outbox.js';
+import { WebhookEventType } from '../../webhooks/types.js';
 import { recomputeDerived, reindex, TxSql, writeSegments, writeSpeakerLabels } from './store.js';
 
 /** Revision kinds (`Revision.kind`). */
@@ -114,6 +116,7 @@ export async function commitRevision(
         createdAt: new Date(revision.createdAt),
         change: planned.change,
       });
+      await recordEditedEvent(tx, sql, scope, revision);
       committed = { revision, planned };
     });
   } catch (err) {
@@ -121,6 +124,7 @@ export async function commitRevision(
     throw err;
   }
   const { revision, planned } = committed!;
+  notifyOutbox();
   deps.events.publishTranscriptChange({
     transcriptId: scope.transcriptId,
     tenantId: scope.tenantId,
@@ -130,6 +134,32 @@ export async function commitRevision(
     removedSegmentIds: planned.removedSegmentIds,
   });
   return revision;
+}
+
+/** The outbox row of `transcript.edited`, in the revision's transaction (`src/webhooks/outbox.ts`). */
+async function recordEditedEvent(
+  tx: EntityManager,
+  sql: TxSql,
+  scope: RevisionScope,
+  revision: RevisionPayload,
+): Promise<void> {
+  const [row] = await sql.all(
+    `select t.job_id, j.status from transcripts t join jobs j on j.id = t.job_id where t.id = ?`,
+    [scope.transcriptId],
+  );
+  await insertEvent(
+    tx,
+    scope.tenantId,
+    WebhookEventType.TRANSCRIPT_EDITED,
+    {
+      jobId: String(row?.job_id),
+      status: String(row?.status),
+      transcriptId: scope.transcriptId,
+      revision: revision.number,
+      kind: revision.kind,
+    },
+    new Date(revision.createdAt),
+  );
 }
 
 /**
