@@ -11,6 +11,7 @@
  *   key revoke <key id or prefix>
  *   quota show --tenant acme
  *   quota reset --tenant acme
+ *   usage --from 2026-12-01 --to 2027-01-01 [--group-by day|month] [--tenant acme]
  *
  * Add `--json` for machine-readable output. Exit status: 0 done, 1 refused (the message says
  * why), 2 usage error.
@@ -25,6 +26,8 @@ import { Tenant, type ApiKey } from './db/entities/index.js';
 import { AppError } from './errors.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from './auth/keys.js';
 import { resetTenantUsage, tenantUsage } from './services/quota.js';
+import { usageReport } from './services/usage/report.js';
+import { USAGE_COLUMNS, usageCells } from './services/usage/table.js';
 
 const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   tenant create --name <name> [--id <id>] [--audio-hours-per-day <h>] [--max-concurrent-jobs <n>]
@@ -34,7 +37,9 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   key list [--tenant <id>]
   key revoke <key id or prefix>
   quota show --tenant <id>      (audio used today, unfinished jobs, limits)
-  quota reset --tenant <id>     (forget the audio counted in the current day)`;
+  quota reset --tenant <id>     (forget the audio counted in the current day)
+  usage --from <date> --to <date> [--group-by day|month] [--tenant <id>]
+                                (jobs, audio uploaded and billed, estimated cost; all tenants)`;
 
 /** A command-line mistake: printed with the usage text, exit status 2. */
 class UsageError extends Error {}
@@ -53,6 +58,9 @@ const OPTIONS = {
   'max-concurrent-jobs': { type: 'string' },
   'expires-in': { type: 'string' },
   'expires-at': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'group-by': { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -64,6 +72,9 @@ export interface AdminQuotaDeps {
   /** `config.tenantQuotas`: the defaults for tenants without their own. */
   defaults: Config['tenantQuotas'];
 }
+
+/** What the `usage` command needs besides the database: the configured prices. */
+export type AdminUsageDeps = Pick<Config, 'prices'>;
 
 /**
  * Runs one admin command against an open database.
@@ -77,6 +88,7 @@ export async function runAdmin(
   io: AdminOutput,
   quotaDeps?: AdminQuotaDeps,
   now = new Date(),
+  usageDeps: AdminUsageDeps = { prices: {} },
 ): Promise<number> {
   let parsed;
   try {
@@ -208,6 +220,24 @@ export async function runAdmin(
           redis.disconnect();
         }
       }
+      case 'usage ': {
+        const groupBy = (v['group-by'] ?? 'day').toUpperCase();
+        if (groupBy !== 'DAY' && groupBy !== 'MONTH') {
+          throw new UsageError('--group-by takes day or month.');
+        }
+        const rows = await usageReport(
+          em,
+          {
+            tenantId: v.tenant,
+            from: isoDate(required(v.from, '--from'), '--from'),
+            to: isoDate(required(v.to, '--to'), '--to'),
+            groupBy,
+          },
+          usageDeps.prices,
+        );
+        print(rows, table([...USAGE_COLUMNS], rows.map(usageCells)));
+        return 0;
+      }
       default:
         throw new UsageError(`Unknown command "${positionals.join(' ')}".`);
     }
@@ -260,6 +290,14 @@ function expiry(
     return at;
   }
   return undefined;
+}
+
+function isoDate(text: string, flag: string): Date {
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) {
+    throw new UsageError(`${flag} takes an ISO date or date-time, e.g. 2026-12-01.`);
+  }
+  return at;
 }
 
 const tenantIdOf = (k: ApiKey) => (typeof k.tenant === 'string' ? k.tenant : k.tenant.id);
@@ -323,6 +361,8 @@ if (isMain) {
       },
       defaults: config.tenantQuotas,
     },
+    new Date(),
+    { prices: config.prices },
   );
   await orm.close();
   process.exit(code);

@@ -67,29 +67,33 @@ export async function startApp(
   );
   const queue = createQueue(config.redisUrl, 'producer');
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
-  const metrics = createMetrics(config.roles.join('+'), {
-    jobsByStatus: async () => {
-      const rows = (await orm.em
-        .fork()
-        .getConnection()
-        .execute('select status, count(*) as n from jobs group by status')) as {
-        status: string;
-        n: number | string;
-      }[];
-      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  const metrics = createMetrics(
+    config.roles.join('+'),
+    {
+      jobsByStatus: async () => {
+        const rows = (await orm.em
+          .fork()
+          .getConnection()
+          .execute('select status, count(*) as n from jobs group by status')) as {
+          status: string;
+          n: number | string;
+        }[];
+        return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+      },
+      queueDepth: async () => {
+        const h = await queue.checkHealth();
+        // With an ioredis client bee-queue's MULTI results arrive as [error, value] pairs.
+        const n = (v: unknown) => Number(Array.isArray(v) ? v[1] : v);
+        return {
+          waiting: n(h.waiting),
+          active: n(h.active),
+          delayed: n(h.delayed),
+          failed: n(h.failed),
+        };
+      },
     },
-    queueDepth: async () => {
-      const h = await queue.checkHealth();
-      // With an ioredis client bee-queue's MULTI results arrive as [error, value] pairs.
-      const n = (v: unknown) => Number(Array.isArray(v) ? v[1] : v);
-      return {
-        waiting: n(h.waiting),
-        active: n(h.active),
-        delayed: n(h.delayed),
-        failed: n(h.failed),
-      };
-    },
-  });
+    config.prices,
+  );
   const engines = createEngineRegistry(config, {
     logger,
     // SpeechKit's quotas, shared through Redis by every worker of the deployment.
@@ -100,7 +104,16 @@ export async function startApp(
     ...engineOptions,
     observer: metrics.sttObserver,
   });
-  const jobs = new JobService({ config, storage, queue, events, logger, redis, engines });
+  const jobs = new JobService({
+    config,
+    storage,
+    queue,
+    events,
+    logger,
+    redis,
+    engines,
+    metrics,
+  });
   const resources: AppResources = {
     config,
     logger,

@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { ENGINE_ENV, resolveEngines, type EnginesConfig } from './engines.js';
+import { readPrices, type PriceTable } from './prices.js';
 
 const MiB = 1024 * 1024;
 
@@ -166,6 +167,8 @@ export interface Config {
   metricsPort: number;
   /** Speech engines: which are enabled, the default, and the OpenAI-compatible server. */
   engines: EnginesConfig;
+  /** Price per billed minute by engine (`STT_PRICE_PER_MINUTE_<ENGINE>`, see `./prices.ts`). */
+  prices: PriceTable;
   stt: {
     provider: 'speechkit';
     auth: SpeechKitAuth;
@@ -258,6 +261,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const engines = parsed.success ? resolveEngines(parsed.data, credentials.length > 0) : undefined;
   problems.push(...(engines?.problems ?? []));
+  const prices = readPrices(env);
+  problems.push(...prices.problems);
   if (!parsed.success || !engines || problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
@@ -295,6 +300,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     metricsPort: e.METRICS_PORT,
     engines: engines.engines,
+    prices: prices.prices,
     stt: {
       provider: e.STT_PROVIDER,
       auth,

@@ -10,6 +10,7 @@ import './types/enums.js';
 import { JobProgressEventResolver, JobResolver } from './resolvers/job.resolver.js';
 import { SearchResolver } from './resolvers/search.resolver.js';
 import { ServiceInfoResolver } from './resolvers/service.resolver.js';
+import { UsageResolver } from './resolvers/usage.resolver.js';
 import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
 import {
   TranscriptChangeEventResolver,
@@ -30,6 +31,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
       TranscriptHistoryResolver,
       WorkbenchResolver,
       TranscriptChangeEventResolver,
+      UsageResolver,
     ],
     validate: false,
     // Subscriptions use their own `subscribe` (state first, then Redis events); type-graphql

@@ -37,6 +37,8 @@ import { TRANSCODED_NAME } from './transcription.service.js';
 import { buildExportDocument } from './export-document.js';
 import { TranscriptReader, type SpeakerRow, type TranscriptRow } from './transcript-reader.js';
 import { WorkbenchService } from './workbench/index.js';
+import type { Metrics } from '../observability/metrics.js';
+import { usageReport, type UsageQuery, type UsageRow } from './usage/report.js';
 
 /** Options as a client may send them; missing fields take defaults. */
 export interface JobOptionsInput {
@@ -59,6 +61,8 @@ export interface JobServiceDeps {
   redis: Redis;
   /** The enabled engines: an upload picks one (`options.engine`). */
   engines: EngineRegistry;
+  /** Upload and reuse counters go here when given. */
+  metrics?: Metrics;
 }
 
 /** Name of the stored upload inside the job directory. */
@@ -248,6 +252,14 @@ export class JobService {
       await storage.removeJob(id);
       throw err;
     }
+  }
+
+  /**
+   * Usage and estimated cost (`./usage/report.ts`) at the configured prices.
+   * @throws BadInputError INVALID_RANGE.
+   */
+  usage(em: EntityManager, query: UsageQuery): Promise<UsageRow[]> {
+    return usageReport(em, query, this.deps.config.prices);
   }
 
   /** @throws NotFoundError unless the job exists and belongs to the tenant. */
@@ -444,8 +456,9 @@ export class JobService {
       const wasRunning = !isTerminal(job.status);
       await this.deps.storage.removeJob(job.id);
       await em.nativeDelete(Transcript, { job: job.id });
-      // The engine's saved answers hold the transcript's words too.
-      await em.nativeDelete(RecognitionUnit, { job: job.id });
+      // The engine's saved answers hold the transcript's words too; the rows stay, with what
+      // each call billed, for usage reports.
+      await em.nativeUpdate(RecognitionUnit, { job: job.id }, { rawResult: null });
       job.status = JobStatus.EXPIRED;
       job.sttOperationId = null;
       await em.flush();
