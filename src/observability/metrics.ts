@@ -213,8 +213,9 @@ export function createMetrics(
     billed: (engine, channels, seconds) => {
       audioSecondsBilled.inc({ engine, channels: String(channels) }, seconds);
       const price = (prices as Record<string, { perMinute: number; currency: string }>)[engine];
-      if (price)
+      if (price) {
         estimatedCost.inc({ engine, currency: price.currency }, (seconds / 60) * price.perMinute);
+      }
     },
     quotaWaitSeconds,
     wsDirectMessages,

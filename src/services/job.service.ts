@@ -3,7 +3,7 @@
  * delete, expire, and assemble exports; transcript changes live in `./workbench/`. Every method is scoped to a tenant: another tenant's id
  * answers exactly like an id that does not exist.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/core';
@@ -37,7 +37,9 @@ import { TRANSCODED_NAME } from './transcription.service.js';
 import { buildExportDocument } from './export-document.js';
 import { TranscriptReader, type SpeakerRow, type TranscriptRow } from './transcript-reader.js';
 import { WorkbenchService } from './workbench/index.js';
+import { answerByReuse, findReusable, reuseKeyOf } from './reuse.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { CompletionEstimator } from './estimate.js';
 import { usageReport, type UsageQuery, type UsageRow } from './usage/report.js';
 
 /** Options as a client may send them; missing fields take defaults. */
@@ -48,6 +50,8 @@ export interface JobOptionsInput {
   textNormalization?: boolean | null;
   /** `Engine.id`; default the server's default engine. */
   engine?: string | null;
+  /** False: transcribe even when an identical recording was transcribed before (default true). */
+  reuse?: boolean | null;
 }
 
 /** Everything the job service talks to. */
@@ -63,6 +67,8 @@ export interface JobServiceDeps {
   engines: EngineRegistry;
   /** Upload and reuse counters go here when given. */
   metrics?: Metrics;
+  /** Completion estimates (`Job.estimatedCompletionAt`); without it there are none. */
+  estimator?: CompletionEstimator;
 }
 
 /** Name of the stored upload inside the job directory. */
@@ -174,12 +180,15 @@ export class JobService {
     let quota: QuotaAdmission | undefined;
     const started = performance.now();
     try {
+      const hash = createHash('sha256');
       const sizeBytes = await storage.writeStream(
         id,
         SOURCE_NAME,
         upload.stream,
         config.maxUploadBytes,
+        hash,
       );
+      const contentSha256 = hash.digest('hex');
       const written = performance.now();
       const info = await probeMedia(storage.jobFile(id, SOURCE_NAME), {
         maxDurationSeconds: config.maxDurationSeconds,
@@ -202,6 +211,9 @@ export class JobService {
       }
       quota = await this.quotas.admit(em, tenantId, info.durationSeconds);
       const now = new Date();
+      const reuseKey = reuseKeyOf(contentSha256, engine.info.id, options);
+      const source =
+        optionsInput?.reuse === false ? null : await findReusable(em, tenantId, reuseKey, now);
       const job = em.create(Job, {
         id,
         tenant: tenantId,
@@ -214,11 +226,17 @@ export class JobService {
         options,
         engine: engine.info.id,
         storedName: SOURCE_NAME,
+        contentSha256,
+        reuseKey,
+        reusedFromJobId: source?.id ?? null,
+        diarizationApplied: source?.diarizationApplied ?? null,
         createdAt: now,
         expiresAt: new Date(now.getTime() + config.retentionHours * 3600_000),
       });
       await em.flush();
       await quota.committed();
+      this.deps.metrics?.audioSecondsUploaded.inc({ engine: engine.info.id }, info.durationSeconds);
+      if (source && (await answerByReuse(this.deps, em, job, source, SOURCE_NAME))) return job;
       try {
         await enqueueTranscription(this.deps.queue, id);
       } catch (err) {
@@ -230,6 +248,7 @@ export class JobService {
           'The job queue is unavailable right now; nothing was stored. Try again in a minute.',
         );
       }
+      await this.storeEstimate(em, job);
       const ms = (from: number, to: number) => Math.round(to - from);
       const done = performance.now();
       // Where an upload's time goes (the upload benchmark reads these): receiving and writing the
@@ -260,6 +279,25 @@ export class JobService {
    */
   usage(em: EntityManager, query: UsageQuery): Promise<UsageRow[]> {
     return usageReport(em, query, this.deps.config.prices);
+  }
+
+  /**
+   * When `job` is expected to be COMPLETED: null once it ended; for a running job the estimate its
+   * worker wrote at its last progress update; for a queued job, computed now from the queue
+   * ahead of it (`./estimate.ts`). Null when there is nothing to go on.
+   */
+  async estimatedCompletion(job: Job): Promise<Date | null> {
+    if (isTerminal(job.status)) return null;
+    if (job.status !== JobStatus.QUEUED) return job.estimatedCompletionAt ?? null;
+    return (await this.deps.estimator?.forJob(job).catch(() => null)) ?? null;
+  }
+
+  /** Saves the upload-time estimate (the first progress event of a queued job shows it). */
+  private async storeEstimate(em: EntityManager, job: Job): Promise<void> {
+    const at = await this.estimatedCompletion(job);
+    if (!at) return;
+    job.estimatedCompletionAt = at;
+    await em.flush().catch(() => undefined);
   }
 
   /** @throws NotFoundError unless the job exists and belongs to the tenant. */

@@ -7,6 +7,11 @@ import { Job } from '../db/entities/index.js';
 import { JobStatus } from '../domain.js';
 import type { JobEvents } from '../jobs/events.js';
 
+/** Estimates a running job's completion (`./estimate.ts` `CompletionEstimator.forRunning`). */
+export interface RunningEstimator {
+  forRunning(job: Job): Promise<Date | null>;
+}
+
 /** Progress ranges (percent) of each step. */
 export const PROGRESS = {
   transcodeStart: 2,
@@ -30,6 +35,8 @@ export class ProgressReporter {
     private readonly em: EntityManager,
     private readonly job: Job,
     private readonly events: JobEvents,
+    /** Refreshes `Job.estimatedCompletionAt` at every write when given. */
+    private readonly estimator?: RunningEstimator,
   ) {}
 
   /**
@@ -54,6 +61,7 @@ export class ProgressReporter {
         status: this.job.status,
         progress: this.job.progress,
         message,
+        estimatedCompletionAt: this.job.estimatedCompletionAt?.toISOString() ?? null,
       }),
     );
   }
@@ -71,13 +79,20 @@ export class ProgressReporter {
     if (!statusChanged && now - this.lastWrite < MIN_UPDATE_INTERVAL_MS) return;
     this.lastWrite = now;
     if (status) this.job.status = status;
+    if (status === JobStatus.COMPLETED) this.job.completedAt = new Date();
     this.job.progress = next;
+    this.job.estimatedCompletionAt = this.estimator
+      ? await this.estimator.forRunning(this.job).catch(() => null)
+      : status === JobStatus.COMPLETED
+        ? null
+        : this.job.estimatedCompletionAt;
     await this.em.flush();
     this.events.publishProgress({
       jobId: this.job.id,
       status: this.job.status,
       progress: this.job.progress,
       message: message ?? null,
+      estimatedCompletionAt: this.job.estimatedCompletionAt?.toISOString() ?? null,
     });
   }
 }
@@ -89,6 +104,7 @@ export function publishJobState(events: JobEvents, job: Job, message?: string): 
     status: job.status,
     progress: job.progress,
     message: message ?? null,
+    estimatedCompletionAt: null,
   });
 }
 
