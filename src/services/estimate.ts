@@ -5,8 +5,8 @@
  *
  * Throughput: the last {@link RECENT_JOBS} completed jobs of an engine that ran in one clean
  * attempt record each stage's wall time (`jobs.transcode_seconds`, `recognition_seconds`,
- * `persist_seconds`); a stage's rate is Σ audio seconds / Σ stage seconds over them, and the
- * per-job overhead outside the stages (queue pick-up, checks) is their mean of
+ * `persist_seconds`); a stage's rate is the median over them of audio seconds / stage seconds,
+ * and the per-job overhead outside the stages (queue pick-up, checks) the median of
  * (completed − started − stages). No such job for an engine: nothing to go on (null).
  *
  * A running job's remaining time is each remaining stage's expected time (duration / rate) less
@@ -193,24 +193,33 @@ export class CompletionEstimator {
     );
     if (recent.length === 0) return null;
     const rows = recent as Measured[];
-    const sum = (f: (j: Measured) => number) => rows.reduce((n, j) => n + f(j), 0);
-    const audio = sum((j) => j.durationSeconds ?? 0);
-    const rate = (f: (j: Measured) => number) => audio / Math.max(1e-3, sum(f));
+    // Medians of the per-job figures: one cold or disturbed run (the first after start-up, one
+    // that shared the CPU with an upload) does not move the estimate.
+    const rate = (f: (j: Measured) => number | null | undefined) =>
+      median(rows.map((j) => (j.durationSeconds ?? 0) / Math.max(1e-3, f(j) ?? 0)));
     const stages = (j: Measured) =>
       (j.transcodeSeconds ?? 0) + (j.recognitionSeconds ?? 0) + (j.persistSeconds ?? 0);
-    const overhead =
-      sum((j) =>
+    const overhead = median(
+      rows.map((j) =>
         j.startedAt && j.completedAt
           ? Math.max(0, (j.completedAt.getTime() - j.startedAt.getTime()) / 1000 - stages(j))
           : 0,
-      ) / recent.length;
+      ),
+    );
     return {
-      transcode: rate((j) => j.transcodeSeconds ?? 0),
-      recognition: rate((j) => j.recognitionSeconds ?? 0),
-      persist: rate((j) => j.persistSeconds ?? 0),
+      transcode: rate((j) => j.transcodeSeconds),
+      recognition: rate((j) => j.recognitionSeconds),
+      persist: rate((j) => j.persistSeconds),
       overheadSeconds: overhead,
     };
   }
+}
+
+/** The median of a non-empty list. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** What the throughput is measured from. */
