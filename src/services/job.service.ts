@@ -213,7 +213,9 @@ export class JobService {
       const now = new Date();
       const reuseKey = reuseKeyOf(contentSha256, engine.info.id, options);
       const source =
-        optionsInput?.reuse === false ? null : await findReusable(em, tenantId, reuseKey, now);
+        !config.duplicateReuse || optionsInput?.reuse === false
+          ? null
+          : await findReusable(em, tenantId, reuseKey, now);
       const job = em.create(Job, {
         id,
         tenant: tenantId,

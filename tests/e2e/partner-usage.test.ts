@@ -85,6 +85,7 @@ beforeAll(async () => {
   t = await startTestApp(
     {
       AUTH_MODE: 'api-key',
+      DUPLICATE_REUSE: 'true',
       WORKER_CONCURRENCY: '1',
       STT_PRICE_PER_MINUTE_SPEECHKIT: '0.5 RUB',
       STT_PRICE_PER_MINUTE_OPENAI: '0.006',
