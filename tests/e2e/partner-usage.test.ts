@@ -227,8 +227,9 @@ describe('time estimates', () => {
     const seen = await t.app.resources.orm.em
       .fork()
       .count(Job, { engine: 'speechkit', recognitionSeconds: { $ne: null } });
-    for (let i = seen; i < 3; i++)
+    for (let i = seen; i < 3; i++) {
       await completed((await upload(DIALOGUE, { reuse: false }, acme)).id, acme);
+    }
     const uploadedAt = Date.now();
     const batch = [];
     for (let i = 0; i < 3; i++) batch.push(await upload(DIALOGUE, { reuse: false }, acme));
