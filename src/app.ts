@@ -71,33 +71,30 @@ export async function startApp(
   );
   const queue = createQueue(config.redisUrl, 'producer');
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
-  const metrics = createMetrics(
-    config.roles.join('+'),
-    {
-      jobsByStatus: async () => {
-        const rows = (await orm.em
-          .fork()
-          .getConnection()
-          .execute('select status, count(*) as n from jobs group by status')) as {
-          status: string;
-          n: number | string;
-        }[];
-        return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-      },
-      queueDepth: async () => {
-        const h = await queue.checkHealth();
-        // With an ioredis client bee-queue's MULTI results arrive as [error, value] pairs.
-        const n = (v: unknown) => Number(Array.isArray(v) ? v[1] : v);
-        return {
-          waiting: n(h.waiting),
-          active: n(h.active),
-          delayed: n(h.delayed),
-          failed: n(h.failed),
-        };
-      },
+  const metrics = createMetrics(config.roles.join('+'), {
+    jobsByStatus: async () => {
+      const rows = (await orm.em
+        .fork()
+        .getConnection()
+        .execute('select status, count(*) as n from jobs group by status')) as {
+        status: string;
+        n: number | string;
+      }[];
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
-    config.prices,
-  );
+    queueDepth: async () => {
+      const h = await queue.checkHealth();
+      // With an ioredis client bee-queue's MULTI results arrive as [error, value] pairs.
+      const n = (v: unknown) => Number(Array.isArray(v) ? v[1] : v);
+      return {
+        waiting: n(h.waiting),
+        active: n(h.active),
+        delayed: n(h.delayed),
+        failed: n(h.failed),
+      };
+    },
+    prices: config.prices,
+  });
   const engines = createEngineRegistry(config, {
     logger,
     // SpeechKit's quotas, shared through Redis by every worker of the deployment.

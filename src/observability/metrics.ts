@@ -76,12 +76,13 @@ export interface Metrics {
 /**
  * Creates a registry with process metrics (CPU, memory, event-loop lag) and the service's own.
  * @param role label added to every metric (`api`, `worker`, `api+worker`).
+ * @param collectors scrape-time readers, and `prices` (`config.prices`) for the estimated cost.
  */
 export function createMetrics(
   role: string,
-  collectors: MetricsCollectors = {},
-  prices: PriceTable = {},
+  collectors: MetricsCollectors & { prices?: PriceTable } = {},
 ): Metrics {
+  const prices = collectors.prices ?? {};
   const registry = new Registry();
   registry.setDefaultLabels({ role });
   collectDefaultMetrics({ register: registry, prefix: 'kazru_' });
