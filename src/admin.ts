@@ -12,6 +12,7 @@
  *   quota show --tenant acme
  *   quota reset --tenant acme
  *   webhook create|list|update|delete|rotate|deliveries|redeliver … --tenant acme (see WEBHOOK_USAGE)
+ *   usage --from 2026-12-01 --to 2027-01-01 [--group-by day|month] [--tenant acme]
  *
  * Add `--json` for machine-readable output. Exit status: 0 done, 1 refused (the message says
  * why), 2 usage error.
@@ -28,6 +29,8 @@ import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } fr
 import { resetTenantUsage, tenantUsage } from './services/quota.js';
 import type { WebhooksConfig } from './config/webhooks.js';
 import { runWebhookCommand, WEBHOOK_USAGE } from './webhooks/admin.js';
+import { usageReport } from './services/usage/report.js';
+import { USAGE_COLUMNS, usageCells } from './services/usage/table.js';
 
 const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   tenant create --name <name> [--id <id>] [--audio-hours-per-day <h>] [--max-concurrent-jobs <n>]
@@ -38,6 +41,8 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   key revoke <key id or prefix>
   quota show --tenant <id>      (audio used today, unfinished jobs, limits)
   quota reset --tenant <id>     (forget the audio counted in the current day)
+  usage --from <date> --to <date> [--group-by day|month] [--tenant <id>]
+                                (jobs, audio uploaded and billed, estimated cost; all tenants)
 ${WEBHOOK_USAGE}`;
 
 /** A command-line mistake: printed with the usage text, exit status 2. */
@@ -64,6 +69,9 @@ const OPTIONS = {
   first: { type: 'string' },
   enable: { type: 'boolean' },
   disable: { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'group-by': { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -76,21 +84,30 @@ export interface AdminQuotaDeps {
   defaults: Config['tenantQuotas'];
 }
 
+/** What commands need besides the database; each part only by the commands that use it. */
+export interface AdminDeps {
+  /** Redis access for `quota show|reset`; without it those commands are refused. */
+  quota?: AdminQuotaDeps;
+  /** The clock for key expiry (default: now). */
+  now?: Date;
+  /** URL rules for `webhook …` (`config.webhooks`; default: https only). */
+  webhooks?: WebhooksConfig;
+  /** Configured prices for `usage` (`config.prices`; default: none, so no cost column). */
+  prices?: Config['prices'];
+}
+
 /**
  * Runs one admin command against an open database.
  * @param argv arguments after the script name, e.g. `['key', 'create', '--tenant', 'acme', ...]`.
- * @param quotaDeps Redis access for `quota show|reset`; without it those commands are refused.
- * @param webhookConfig URL rules for `webhook …` (`config.webhooks`; default: https only).
  * @returns the process exit status (0 ok, 1 refused, 2 usage error).
  */
 export async function runAdmin(
   argv: string[],
   em: EntityManager,
   io: AdminOutput,
-  quotaDeps?: AdminQuotaDeps,
-  now = new Date(),
-  webhookConfig?: WebhooksConfig,
+  deps: AdminDeps = {},
 ): Promise<number> {
+  const { quota: quotaDeps, now = new Date(), webhooks: webhookConfig, prices = {} } = deps;
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -232,6 +249,24 @@ export async function runAdmin(
           redis.disconnect();
         }
       }
+      case 'usage ': {
+        const groupBy = (v['group-by'] ?? 'day').toUpperCase();
+        if (groupBy !== 'DAY' && groupBy !== 'MONTH') {
+          throw new UsageError('--group-by takes day or month.');
+        }
+        const rows = await usageReport(
+          em,
+          {
+            tenantId: v.tenant,
+            from: isoDate(required(v.from, '--from'), '--from'),
+            to: isoDate(required(v.to, '--to'), '--to'),
+            groupBy,
+          },
+          prices,
+        );
+        print(rows, table([...USAGE_COLUMNS], rows.map(usageCells)));
+        return 0;
+      }
       default:
         throw new UsageError(`Unknown command "${positionals.join(' ')}".`);
     }
@@ -284,6 +319,14 @@ function expiry(
     return at;
   }
   return undefined;
+}
+
+function isoDate(text: string, flag: string): Date {
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) {
+    throw new UsageError(`${flag} takes an ISO date or date-time, e.g. 2026-12-01.`);
+  }
+  return at;
 }
 
 const tenantIdOf = (k: ApiKey) => (typeof k.tenant === 'string' ? k.tenant : k.tenant.id);
@@ -340,15 +383,17 @@ if (isMain) {
     orm.em.fork(),
     { out: (l) => console.log(l), err: (l) => console.error(l) },
     {
-      redis: async () => {
-        const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
-        await redis.ping(); // rate-limiter-flexible refuses a client that is not ready yet
-        return redis;
+      quota: {
+        redis: async () => {
+          const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+          await redis.ping(); // rate-limiter-flexible refuses a client that is not ready yet
+          return redis;
+        },
+        defaults: config.tenantQuotas,
       },
-      defaults: config.tenantQuotas,
+      webhooks: config.webhooks,
+      prices: config.prices,
     },
-    new Date(),
-    config.webhooks,
   );
   await orm.close();
   process.exit(code);

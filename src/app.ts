@@ -23,6 +23,8 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { startApi, type ApiHandle } from './roles/api.js';
 import { startWorker, type WorkerHandle } from './roles/worker.js';
+import { CompletionEstimator } from './services/estimate.js';
+import { liveWorkerSlots } from './jobs/worker-slots.js';
 
 /** Resources shared by the roles of one process. */
 export interface AppResources {
@@ -38,6 +40,8 @@ export interface AppResources {
   metrics: Metrics;
   /** The enabled speech engines. */
   engines: EngineRegistry;
+  /** Completion estimates (`Job.estimatedCompletionAt`). */
+  estimator: CompletionEstimator;
 }
 
 /** A running process: the api (if started), the worker (if started) and shutdown. */
@@ -99,6 +103,7 @@ export async function startApp(
         failed: n(h.failed),
       };
     },
+    prices: config.prices,
   });
   const engines = createEngineRegistry(config, {
     logger,
@@ -110,7 +115,21 @@ export async function startApp(
     ...engineOptions,
     observer: metrics.sttObserver,
   });
-  const jobs = new JobService({ config, storage, queue, events, logger, redis, engines });
+  const estimator = new CompletionEstimator(
+    () => orm.em.fork(),
+    () => liveWorkerSlots(redis),
+  );
+  const jobs = new JobService({
+    estimator,
+    config,
+    storage,
+    queue,
+    events,
+    logger,
+    redis,
+    engines,
+    metrics,
+  });
   const resources: AppResources = {
     config,
     logger,
@@ -122,6 +141,7 @@ export async function startApp(
     jobs,
     metrics,
     engines,
+    estimator,
   };
 
   const worker = config.roles.includes('worker')

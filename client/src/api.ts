@@ -23,6 +23,8 @@ export interface Job {
   expiresAt: string;
   errorCode: string | null;
   errorMessage: string | null;
+  /** When the server expects the job to be COMPLETED (ISO 8601); null when ended or unknown. */
+  estimatedCompletionAt: string | null;
 }
 
 /** A speaker of a transcript; `speakingSeconds` in seconds. */
@@ -217,7 +219,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
 
 /** Fields of a job the list needs. */
 export const JOB_FIELDS =
-  'id filename status progress sizeBytes durationSeconds createdAt expiresAt errorCode errorMessage';
+  'id filename status progress sizeBytes durationSeconds createdAt expiresAt errorCode errorMessage estimatedCompletionAt';
 
 /** The server's limits. */
 export async function fetchServiceInfo(): Promise<ServiceInfo> {
@@ -428,6 +430,8 @@ export async function downloadExport(jobId: string, format: string): Promise<voi
 export interface ProgressEvent {
   status: JobStatus;
   progress: number;
+  /** The estimate made at this event (ISO 8601), or null. */
+  estimatedCompletionAt: string | null;
   job: Job;
 }
 
@@ -502,7 +506,7 @@ export function followJob(
 ): () => void {
   return ws().subscribe<{ jobProgress: ProgressEvent }>(
     {
-      query: `subscription($id: ID!) { jobProgress(id: $id) { status progress job { ${JOB_FIELDS} } } }`,
+      query: `subscription($id: ID!) { jobProgress(id: $id) { status progress estimatedCompletionAt job { ${JOB_FIELDS} } } }`,
       variables: { id },
     },
     {

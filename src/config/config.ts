@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ENGINE_ENV, resolveEngines, type EnginesConfig } from './engines.js';
 import { WEBHOOK_ENV, webhooksConfig, type WebhooksConfig } from './webhooks.js';
+import { readPrices, type PriceTable } from './prices.js';
 
 const MiB = 1024 * 1024;
 
@@ -82,6 +83,11 @@ const EnvSchema = z.object({
   MAX_UPLOAD_BYTES: int(500 * MiB, 1),
   MAX_DURATION_SECONDS: int(4 * 3600, 1),
   RETENTION_HOURS: z.coerce.number().positive().default(24),
+  /** Answer an identical re-upload with a copy of its transcript (`src/services/reuse.ts`). */
+  DUPLICATE_REUSE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
   WORKER_CONCURRENCY: int(2, 1),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(10),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
@@ -156,6 +162,12 @@ export interface Config {
   maxUploadBytes: number;
   maxDurationSeconds: number;
   retentionHours: number;
+  /**
+   * True (default): an upload identical to a COMPLETED, unexpired job of the same tenant (same
+   * bytes, engine and options) is answered with a copy of its transcript; uploads may still opt
+   * out with `options.reuse: false`. False: every upload is transcribed.
+   */
+  duplicateReuse: boolean;
   workerConcurrency: number;
   /**
    * On SIGTERM a worker lets running jobs finish for this many seconds, then stops them and hands
@@ -168,6 +180,8 @@ export interface Config {
   metricsPort: number;
   /** Speech engines: which are enabled, the default, and the OpenAI-compatible server. */
   engines: EnginesConfig;
+  /** Price per billed minute by engine (`STT_PRICE_PER_MINUTE_<ENGINE>`, see `./prices.ts`). */
+  prices: PriceTable;
   stt: {
     provider: 'speechkit';
     auth: SpeechKitAuth;
@@ -262,6 +276,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const engines = parsed.success ? resolveEngines(parsed.data, credentials.length > 0) : undefined;
   problems.push(...(engines?.problems ?? []));
+  const prices = readPrices(env);
+  problems.push(...prices.problems);
   if (!parsed.success || !engines || problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
@@ -294,11 +310,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxDurationSeconds: e.MAX_DURATION_SECONDS,
     retentionHours: e.RETENTION_HOURS,
+    duplicateReuse: e.DUPLICATE_REUSE,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerShutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     metricsPort: e.METRICS_PORT,
     engines: engines.engines,
+    prices: prices.prices,
     stt: {
       provider: e.STT_PROVIDER,
       auth,

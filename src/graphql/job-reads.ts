@@ -17,9 +17,17 @@ import type { JobService } from '../services/job.service.js';
 export interface JobState {
   status: JobStatus;
   progress: number;
+  /** The last stored completion estimate (ISO 8601), or null. */
+  estimatedCompletionAt: string | null;
 }
 
-type StateRow = { id: string; tenant_id: string; status: JobStatus; progress: number };
+type StateRow = {
+  id: string;
+  tenant_id: string;
+  status: JobStatus;
+  progress: number;
+  estimated_completion_at: unknown;
+};
 
 /** Loader keys: tenant and job id. */
 const keyOf = (tenantId: string, jobId: string) => `${tenantId}\n${jobId}`;
@@ -54,13 +62,19 @@ export class JobReads {
       const rows: StateRow[] = await fork()
         .getConnection()
         .execute<StateRow[]>(
-          `select id, tenant_id, status, progress from jobs where id in (${ids.map(() => '?').join(', ')})`,
+          `select id, tenant_id, status, progress, estimated_completion_at from jobs where id in (${ids.map(() => '?').join(', ')})`,
           ids,
         );
       const byKey = new Map(rows.map((r) => [keyOf(r.tenant_id, r.id), r]));
       return keys.map((k) => {
         const r = byKey.get(k);
-        return r ? { status: r.status, progress: Number(r.progress) } : null;
+        return r
+          ? {
+              status: r.status,
+              progress: Number(r.progress),
+              estimatedCompletionAt: isoOf(r.estimated_completion_at),
+            }
+          : null;
       });
     }, batchOptions);
   }
@@ -76,4 +90,12 @@ export class JobReads {
   state(tenantId: string, jobId: string): Promise<JobState | null> {
     return this.states.load(keyOf(tenantId, jobId));
   }
+}
+
+/** A datetime column as ISO 8601 (PostgreSQL: Date; SQLite: epoch ms as number or text), or null. */
+function isoOf(v: unknown): string | null {
+  if (v == null) return null;
+  const d =
+    v instanceof Date ? v : new Date(typeof v === 'string' && /^\d+$/.test(v) ? +v : (v as string));
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }

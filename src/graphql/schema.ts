@@ -11,6 +11,7 @@ import { JobProgressEventResolver, JobResolver } from './resolvers/job.resolver.
 import { NodeResolver } from './resolvers/node.resolver.js';
 import { SearchResolver } from './resolvers/search.resolver.js';
 import { ServiceInfoResolver } from './resolvers/service.resolver.js';
+import { UsageResolver } from './resolvers/usage.resolver.js';
 import { SegmentResolver, TranscriptResolver } from './resolvers/transcript.resolver.js';
 import { WebhookDeliveryResolver, WebhookEndpointResolver } from './resolvers/webhook.resolver.js';
 import {
@@ -35,6 +36,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
       TranscriptChangeEventResolver,
       WebhookEndpointResolver,
       WebhookDeliveryResolver,
+      UsageResolver,
     ],
     validate: false,
     // Subscriptions use their own `subscribe` (state first, then Redis events); type-graphql

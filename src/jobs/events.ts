@@ -16,6 +16,11 @@ export interface JobProgressPayload {
   progress: number;
   /** Human-readable note on the current step, e.g. "Transcoding audio". */
   message?: string | null;
+  /**
+   * When the job is expected to be COMPLETED (ISO 8601), estimated at this event
+   * (`src/services/estimate.ts`); null when ended or nothing to go on; absent when not known.
+   */
+  estimatedCompletionAt?: string | null;
 }
 
 /** A committed revision as published (dates as ISO-8601 strings: the payload is JSON). */

@@ -8,6 +8,7 @@
  * they are exact whichever process did the work.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PriceTable } from '../config/prices.js';
 import type { QuotaWaitEvent } from '../stt/request-limiter.js';
 import type { HttpObserver } from '../stt/http/index.js';
 
@@ -48,8 +49,19 @@ export interface Metrics {
   sttRequestSeconds: Histogram<'engine' | 'request' | 'outcome'>;
   /** STT engine retries by engine id, request and the outcome that caused them. */
   sttRetries: Counter<'engine' | 'request' | 'outcome'>;
-  /** Seconds of audio submitted for recognition (what the engine bills), by engine id and channel count. */
+  /**
+   * Seconds of audio the engine bills, by its own rule (`BillingRule`), by engine id and channel
+   * count of the request. Use {@link Metrics.billed}, which also counts the estimated cost.
+   */
   audioSecondsBilled: Counter<'engine' | 'channels'>;
+  /** Estimated cost of the billed audio at the configured price, by engine id and currency. */
+  estimatedCost: Counter<'engine' | 'currency'>;
+  /** Seconds of audio uploaded (accepted uploads), by engine id. */
+  audioSecondsUploaded: Counter<'engine'>;
+  /** Uploads answered with a copy of an identical recording's transcript, by engine id. */
+  jobsReused: Counter<'engine'>;
+  /** Records `seconds` billed for one request of `channels` channels, and its estimated cost. */
+  billed(engine: string, channels: number, seconds: number): void;
   /** Hooks to pass to every engine's HTTP client ({@link HttpObserver}); events carry the engine id. */
   sttObserver: HttpObserver;
   /** Seconds a request waited for an engine quota permit, by engine and request kind. */
@@ -72,8 +84,13 @@ export interface Metrics {
 /**
  * Creates a registry with process metrics (CPU, memory, event-loop lag) and the service's own.
  * @param role label added to every metric (`api`, `worker`, `api+worker`).
+ * @param collectors scrape-time readers, and `prices` (`config.prices`) for the estimated cost.
  */
-export function createMetrics(role: string, collectors: MetricsCollectors = {}): Metrics {
+export function createMetrics(
+  role: string,
+  collectors: MetricsCollectors & { prices?: PriceTable } = {},
+): Metrics {
+  const prices = collectors.prices ?? {};
   const registry = new Registry();
   registry.setDefaultLabels({ role });
   collectDefaultMetrics({ register: registry, prefix: 'kazru_' });
@@ -126,8 +143,26 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
   });
   const audioSecondsBilled = new Counter({
     name: 'kazru_stt_audio_seconds_total',
-    help: 'Seconds of audio submitted for recognition, by engine and channel count (as the engine bills it: per channel or for the mix).',
+    help: "Seconds of audio billed by the engine's own rule (SpeechKit: per pair of channels, at least 15 s per request; OpenAI-compatible: the duration sent), by engine and channel count of the request.",
     labelNames: ['engine', 'channels'] as const,
+    registers: [registry],
+  });
+  const estimatedCost = new Counter({
+    name: 'kazru_stt_estimated_cost_total',
+    help: 'Estimated cost of the billed audio at STT_PRICE_PER_MINUTE_<ENGINE>, by engine and currency (engines without a price are not counted).',
+    labelNames: ['engine', 'currency'] as const,
+    registers: [registry],
+  });
+  const audioSecondsUploaded = new Counter({
+    name: 'kazru_audio_uploaded_seconds_total',
+    help: 'Seconds of audio in accepted uploads, by engine.',
+    labelNames: ['engine'] as const,
+    registers: [registry],
+  });
+  const jobsReused = new Counter({
+    name: 'kazru_jobs_reused_total',
+    help: "Uploads answered at once with a copy of an identical recording's transcript (no engine call), by engine.",
+    labelNames: ['engine'] as const,
     registers: [registry],
   });
 
@@ -211,6 +246,16 @@ export function createMetrics(role: string, collectors: MetricsCollectors = {}):
     sttRequestSeconds,
     sttRetries,
     audioSecondsBilled,
+    estimatedCost,
+    audioSecondsUploaded,
+    jobsReused,
+    billed: (engine, channels, seconds) => {
+      audioSecondsBilled.inc({ engine, channels: String(channels) }, seconds);
+      const price = (prices as Record<string, { perMinute: number; currency: string }>)[engine];
+      if (price) {
+        estimatedCost.inc({ engine, currency: price.currency }, (seconds / 60) * price.perMinute);
+      }
+    },
     quotaWaitSeconds,
     wsDirectMessages,
     webhookAttempts,

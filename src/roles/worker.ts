@@ -22,6 +22,7 @@ import {
 } from '../jobs/queue.js';
 import { reconcileQueue, type ReconcileResult } from '../jobs/reconciler.js';
 import { runTranscription } from '../services/transcription.service.js';
+import { announceWorkerSlots } from '../jobs/worker-slots.js';
 import type { EngineRegistry } from '../stt/registry.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from '../webhooks/dispatcher.js';
 
@@ -80,7 +81,7 @@ export async function startWorker(
     try {
       await runTranscription(
         jobId,
-        { orm, storage, engines, events, logger, metrics: res.metrics },
+        { orm, storage, engines, events, logger, metrics: res.metrics, estimator: res.estimator },
         controller.signal,
       );
     } finally {
@@ -90,6 +91,8 @@ export async function startWorker(
     }
   });
   await queue.ready();
+  // Completion estimates count the deployment's slots (`src/jobs/worker-slots.ts`).
+  const withdrawSlots = announceWorkerSlots(res.redis, config.workerConcurrency);
   // bee-queue runs the check once in process(); this schedules it every STALL_CHECK_INTERVAL_MS.
   await queue.checkStalledJobs(STALL_CHECK_INTERVAL_MS);
 
@@ -173,6 +176,7 @@ export async function startWorker(
     }
     await queueClosed;
     await webhooks?.close();
+    await withdrawSlots();
     clearInterval(renewTimer);
     stopListening();
     for (const jobId of handedBack) {

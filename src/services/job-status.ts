@@ -43,6 +43,7 @@ export async function changeJobStatus(
   let eventId: string | undefined;
   if (isTerminal(status)) {
     if (status !== JobStatus.EXPIRED) job.completedAt ??= at;
+    job.estimatedCompletionAt = null;
     const type = jobEventType(status);
     if (type) eventId = persistEvent(em, job.tenant.id, type, jobEventData(job), at);
   }

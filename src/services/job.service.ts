@@ -3,7 +3,7 @@
  * delete, expire, and assemble exports; transcript changes live in `./workbench/`. Every method is scoped to a tenant: another tenant's id
  * answers exactly like an id that does not exist.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/core';
@@ -39,6 +39,10 @@ import { buildExportDocument } from './export-document.js';
 import { TranscriptReader, type SpeakerRow, type TranscriptRow } from './transcript-reader.js';
 import { WorkbenchService } from './workbench/index.js';
 import { WebhookService } from '../webhooks/service.js';
+import { answerByReuse, findReusable, reuseKeyOf } from './reuse.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { CompletionEstimator } from './estimate.js';
+import { usageReport, type UsageQuery, type UsageRow } from './usage/report.js';
 
 /** Options as a client may send them; missing fields take defaults. */
 export interface JobOptionsInput {
@@ -48,6 +52,8 @@ export interface JobOptionsInput {
   textNormalization?: boolean | null;
   /** `Engine.id`; default the server's default engine. */
   engine?: string | null;
+  /** False: transcribe even when an identical recording was transcribed before (default true). */
+  reuse?: boolean | null;
 }
 
 /** Everything the job service talks to. */
@@ -61,6 +67,10 @@ export interface JobServiceDeps {
   redis: Redis;
   /** The enabled engines: an upload picks one (`options.engine`). */
   engines: EngineRegistry;
+  /** Upload and reuse counters go here when given. */
+  metrics?: Metrics;
+  /** Completion estimates (`Job.estimatedCompletionAt`); without it there are none. */
+  estimator?: CompletionEstimator;
 }
 
 /** Name of the stored upload inside the job directory. */
@@ -175,12 +185,15 @@ export class JobService {
     let quota: QuotaAdmission | undefined;
     const started = performance.now();
     try {
+      const hash = createHash('sha256');
       const sizeBytes = await storage.writeStream(
         id,
         SOURCE_NAME,
         upload.stream,
         config.maxUploadBytes,
+        hash,
       );
+      const contentSha256 = hash.digest('hex');
       const written = performance.now();
       const info = await probeMedia(storage.jobFile(id, SOURCE_NAME), {
         maxDurationSeconds: config.maxDurationSeconds,
@@ -203,6 +216,11 @@ export class JobService {
       }
       quota = await this.quotas.admit(em, tenantId, info.durationSeconds);
       const now = new Date();
+      const reuseKey = reuseKeyOf(contentSha256, engine.info.id, options);
+      const source =
+        !config.duplicateReuse || optionsInput?.reuse === false
+          ? null
+          : await findReusable(em, tenantId, reuseKey, now);
       const job = em.create(Job, {
         id,
         tenant: tenantId,
@@ -215,11 +233,17 @@ export class JobService {
         options,
         engine: engine.info.id,
         storedName: SOURCE_NAME,
+        contentSha256,
+        reuseKey,
+        reusedFromJobId: source?.id ?? null,
+        diarizationApplied: source?.diarizationApplied ?? null,
         createdAt: now,
         expiresAt: new Date(now.getTime() + config.retentionHours * 3600_000),
       });
       await em.flush();
       await quota.committed();
+      this.deps.metrics?.audioSecondsUploaded.inc({ engine: engine.info.id }, info.durationSeconds);
+      if (source && (await answerByReuse(this.deps, em, job, source, SOURCE_NAME))) return job;
       try {
         await enqueueTranscription(this.deps.queue, id);
       } catch (err) {
@@ -231,6 +255,7 @@ export class JobService {
           'The job queue is unavailable right now; nothing was stored. Try again in a minute.',
         );
       }
+      await this.storeEstimate(em, job);
       const ms = (from: number, to: number) => Math.round(to - from);
       const done = performance.now();
       // Where an upload's time goes (the upload benchmark reads these): receiving and writing the
@@ -253,6 +278,33 @@ export class JobService {
       await storage.removeJob(id);
       throw err;
     }
+  }
+
+  /**
+   * Usage and estimated cost (`./usage/report.ts`) at the configured prices.
+   * @throws BadInputError INVALID_RANGE.
+   */
+  usage(em: EntityManager, query: UsageQuery): Promise<UsageRow[]> {
+    return usageReport(em, query, this.deps.config.prices);
+  }
+
+  /**
+   * When `job` is expected to be COMPLETED: null once it ended; for a running job the estimate its
+   * worker wrote at its last progress update; for a queued job, computed now from the queue
+   * ahead of it (`./estimate.ts`). Null when there is nothing to go on.
+   */
+  async estimatedCompletion(job: Job): Promise<Date | null> {
+    if (isTerminal(job.status)) return null;
+    if (job.status !== JobStatus.QUEUED) return job.estimatedCompletionAt ?? null;
+    return (await this.deps.estimator?.forJob(job).catch(() => null)) ?? null;
+  }
+
+  /** Saves the upload-time estimate (the first progress event of a queued job shows it). */
+  private async storeEstimate(em: EntityManager, job: Job): Promise<void> {
+    const at = await this.estimatedCompletion(job);
+    if (!at) return;
+    job.estimatedCompletionAt = at;
+    await em.flush().catch(() => undefined);
   }
 
   /** @throws NotFoundError unless the job exists and belongs to the tenant. */
@@ -447,8 +499,9 @@ export class JobService {
       const wasRunning = !isTerminal(job.status);
       await this.deps.storage.removeJob(job.id);
       await em.nativeDelete(Transcript, { job: job.id });
-      // The engine's saved answers hold the transcript's words too.
-      await em.nativeDelete(RecognitionUnit, { job: job.id });
+      // The engine's saved answers hold the transcript's words too; the rows stay, with what
+      // each call billed, for usage reports.
+      await em.nativeUpdate(RecognitionUnit, { job: job.id }, { rawResult: null });
       job.sttOperationId = null;
       await changeJobStatus(em, job, JobStatus.EXPIRED);
       if (wasRunning) {

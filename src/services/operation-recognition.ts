@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
-import type { Job } from '../db/entities/index.js';
+import { RecognitionUnit, type Job } from '../db/entities/index.js';
 import { Diarization, JobStatus } from '../domain.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OperationEngine } from '../stt/engine.js';
@@ -70,12 +70,14 @@ export async function recognizeByOperation(job: Job, run: OperationRun): Promise
       avail,
     );
     job.sttOperationId = operationId; // saved at once: never submit (and pay) twice
-    await em.flush();
-    const perChannel = engine.capabilities.billing.perChannel ? channels : 1;
-    run.metrics?.audioSecondsBilled.inc(
-      { engine: engine.info.id, channels: String(channels) },
-      (job.durationSeconds ?? 0) * perChannel,
-    );
+    // What this submission costs, by the engine's own rule, recorded in the same flush as the
+    // operation id: a resume (by id) records nothing, a new submission records its own row.
+    const billedSeconds = engine.capabilities.billing.billedSeconds({
+      durationSeconds: job.durationSeconds ?? 0,
+      channels,
+    });
+    await recordSubmission(em, job, engine.info.id, billedSeconds);
+    run.metrics?.billed(engine.info.id, channels, billedSeconds);
     log.info({ operationId, engine: engine.info.id }, 'submitted');
   } else {
     log.info({ operationId: job.sttOperationId }, 'resuming operation');
@@ -101,4 +103,30 @@ export async function recognizeByOperation(job: Job, run: OperationRun): Promise
     avail,
   );
   return whileSttAvailable(() => engine.fetchUtterances(operationId, signal), avail);
+}
+
+/**
+ * Writes the `recognition_units` row of one submission of the whole recording (index = the
+ * number of earlier submissions of this job, id `<job id>:op<index>`) and flushes it together
+ * with the job's new operation id.
+ */
+async function recordSubmission(
+  em: EntityManager,
+  job: Job,
+  engineId: string,
+  billedSeconds: number,
+): Promise<void> {
+  const index = await em.count(RecognitionUnit, { job: job.id });
+  em.create(RecognitionUnit, {
+    id: `${job.id}:op${index}`,
+    job: job.id,
+    index,
+    channel: 0,
+    startSeconds: 0,
+    endSeconds: job.durationSeconds ?? 0,
+    engine: engineId,
+    billedSeconds,
+    attempts: 1,
+  });
+  await em.flush();
 }

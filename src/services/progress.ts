@@ -4,9 +4,15 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { Job } from '../db/entities/index.js';
-import { JobStatus } from '../domain.js';
+import { isTerminal, JobStatus } from '../domain.js';
 import type { JobEvents } from '../jobs/events.js';
+import type { EstimatedJob } from './estimate.js';
 import { changeJobStatus } from './job-status.js';
+
+/** Estimates a running job's completion (`./estimate.ts` `CompletionEstimator.forRunning`). */
+export interface RunningEstimator {
+  forRunning(job: EstimatedJob): Promise<Date | null>;
+}
 
 /** Progress ranges (percent) of each step. */
 export const PROGRESS = {
@@ -31,6 +37,8 @@ export class ProgressReporter {
     private readonly em: EntityManager,
     private readonly job: Job,
     private readonly events: JobEvents,
+    /** Refreshes `Job.estimatedCompletionAt` at every write when given. */
+    private readonly estimator?: RunningEstimator,
   ) {}
 
   /**
@@ -55,6 +63,7 @@ export class ProgressReporter {
         status: this.job.status,
         progress: this.job.progress,
         message,
+        estimatedCompletionAt: this.job.estimatedCompletionAt?.toISOString() ?? null,
       }),
     );
   }
@@ -71,6 +80,14 @@ export class ProgressReporter {
     const now = Date.now();
     if (!statusChanged && now - this.lastWrite < MIN_UPDATE_INTERVAL_MS) return;
     this.lastWrite = now;
+    const target = status ?? this.job.status;
+    if (this.estimator && !isTerminal(target)) {
+      // The estimate for the state about to be written (the job itself changes only below).
+      const { id, engine, durationSeconds, createdAt } = this.job;
+      this.job.estimatedCompletionAt = await this.estimator
+        .forRunning({ id, engine, durationSeconds, createdAt, status: target, progress: next })
+        .catch(() => null);
+    }
     if (statusChanged) await changeJobStatus(this.em, this.job, status, { progress: next });
     else {
       this.job.progress = next;
@@ -81,6 +98,7 @@ export class ProgressReporter {
       status: this.job.status,
       progress: this.job.progress,
       message: message ?? null,
+      estimatedCompletionAt: this.job.estimatedCompletionAt?.toISOString() ?? null,
     });
   }
 }
@@ -92,6 +110,7 @@ export function publishJobState(events: JobEvents, job: Job, message?: string): 
     status: job.status,
     progress: job.progress,
     message: message ?? null,
+    estimatedCompletionAt: null,
   });
 }
 

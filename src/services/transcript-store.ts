@@ -16,6 +16,7 @@ import {
 } from '../db/entities/index.js';
 import type { Utterance } from '../stt/types.js';
 import { buildTranscript } from './transcript-builder.js';
+import { TranscriptReader } from './transcript-reader.js';
 
 /**
  * Rows per insert statement. Words have 5 bound columns, so 500 rows stay far below SQLite's
@@ -120,4 +121,97 @@ async function insertInBatches<T extends object>(
   for (let i = 0; i < rows.length; i += INSERT_BATCH_ROWS) {
     await tx.insertMany(entity, rows.slice(i, i + INSERT_BATCH_ROWS) as never[]);
   }
+}
+
+/**
+ * Copies the transcript of `fromJobId` as it stands now (speakers with their names, segments,
+ * words) to `toJobId`, in one transaction, with new ids throughout: editing either copy never
+ * touches the other. The copy starts its own history: revision 1 (kind "recognised", summary
+ * naming the source job), every version 1, nothing marked edited. Reads go through
+ * {@link TranscriptReader} (plain rows, one statement per kind), writes are multi-row inserts.
+ * @returns the new transcript's id, or null when the source job has no transcript (any more).
+ */
+export async function copyTranscript(
+  em: EntityManager,
+  fromJobId: string,
+  toJobId: string,
+): Promise<string | null> {
+  const reader = new TranscriptReader(em);
+  const source = await reader.transcriptOfJob(fromJobId);
+  if (!source) return null;
+  const [text, speakers, segments] = await Promise.all([
+    reader.text(source.id),
+    reader.speakersOf(source.id),
+    reader.segmentsOf(source.id),
+  ]);
+  const words = await Promise.all(segments.map((s) => reader.wordsOf(s)));
+  const transcriptId = randomUUID();
+  await em.transactional(async (tx) => {
+    await tx.nativeDelete(Transcript, { job: toJobId });
+    await tx.insert(Transcript, {
+      id: transcriptId,
+      job: toJobId,
+      text,
+      languages: source.languages,
+      version: 1,
+      createdAt: new Date(),
+    });
+    await tx.insert(TranscriptRevision, {
+      id: randomUUID(),
+      transcript: transcriptId,
+      number: 1,
+      kind: 'recognised',
+      author: null,
+      summary: `Reused from job ${fromJobId} (identical recording): ${segments.length} segments, ${speakers.length} speakers`,
+      change: {},
+      createdAt: new Date(),
+    });
+    const speakerIds = new Map(speakers.map((s) => [s.id, randomUUID()]));
+    await insertInBatches(
+      tx,
+      Speaker,
+      speakers.map((s) => ({
+        id: speakerIds.get(s.id)!,
+        transcript: transcriptId,
+        tag: s.tag,
+        ordinal: s.ordinal,
+        label: s.label,
+        speakingSeconds: s.speakingSeconds,
+        segmentCount: s.segmentCount,
+        version: 1,
+      })),
+    );
+    const segmentIds = segments.map(() => randomUUID());
+    await insertInBatches(
+      tx,
+      Segment,
+      segments.map((s, i) => ({
+        id: segmentIds[i],
+        transcript: transcriptId,
+        index: s.index,
+        speaker: speakerIds.get(s.speakerId)!,
+        start: s.start,
+        end: s.end,
+        text: s.text,
+        language: s.language,
+        confidence: s.confidence,
+        version: 1,
+        edited: false,
+      })),
+    );
+    await insertInBatches(
+      tx,
+      Word,
+      words.flatMap((list, i) =>
+        list.map((w, index) => ({
+          segment: segmentIds[i],
+          index,
+          text: w.text,
+          start: w.start,
+          end: w.end,
+        })),
+      ),
+    );
+  });
+  return transcriptId;
 }

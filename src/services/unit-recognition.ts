@@ -221,7 +221,14 @@ async function sendUnit(
       if (!(err instanceof UnitTooLargeError)) throw err;
       return await splitUnit(job, unit, run, speechCache, cut.bytes);
     }
-    const seconds = (unit.endSeconds - unit.startSeconds) * answer.requests;
+    // Billed by the engine's own rule for every request that carried the unit's audio (a retry
+    // in another language is a request too); recorded with the answer, so a resumed job never
+    // counts a saved unit again.
+    const seconds =
+      engine.capabilities.billing.billedSeconds({
+        durationSeconds: unit.endSeconds - unit.startSeconds,
+        channels: 1,
+      }) * answer.requests;
     await run.orm.em.fork().nativeUpdate(
       RecognitionUnit,
       { id: unit.id },
@@ -233,7 +240,7 @@ async function sendUnit(
       },
     );
     unit.completedAt = new Date();
-    run.metrics?.audioSecondsBilled.inc({ engine: engine.info.id, channels: '1' }, seconds);
+    run.metrics?.billed(engine.info.id, 1, seconds);
     return undefined;
   } finally {
     await storage.removeFile(job.id, cut.name).catch(() => undefined);

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { Hash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 
@@ -99,6 +100,8 @@ export class Storage {
    * Streams `source` to `<jobDir>/<name>`, never holding the file in memory, enforcing
    * `maxBytes` while streaming. On any failure (too large, source error, truncated stream,
    * client gone) the job directory is removed before the error is rethrown.
+   * @param hash when given, every chunk is also fed to it as it passes (no copy); read its
+   *   digest after this resolves (e.g. `createHash('sha256')` for duplicate reuse).
    * @returns bytes written.
    * @throws UploadTooLargeError when more than `maxBytes` arrive or the source reports truncation;
    *   UploadInterruptedError when the request ended before the file did; the fs error otherwise.
@@ -108,6 +111,7 @@ export class Storage {
     name: string,
     source: Readable & { truncated?: boolean },
     maxBytes: number,
+    hash?: Hash,
   ): Promise<number> {
     const dir = this.jobDir(jobId);
     await fsp.mkdir(dir, { recursive: true });
@@ -116,6 +120,7 @@ export class Storage {
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         bytes += chunk.length;
+        hash?.update(chunk);
         if (bytes > maxBytes) cb(new UploadTooLargeError(maxBytes));
         else cb(null, chunk);
       },

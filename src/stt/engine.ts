@@ -53,8 +53,32 @@ export interface EngineCapabilities {
   languages: string[];
   /** Requests a job may have in flight at once (synchronous engines). */
   concurrency: number;
-  /** How the engine bills: audio seconds, per channel or for the mix, with a minimum per request. */
-  billing: { unit: 'audio-second'; perChannel: boolean; minimumSecondsPerRequest?: number };
+  /**
+   * How the engine bills one recognition request, declared by the engine's adapter (only
+   * `src/stt/<engine>/` knows the rule and its source); the pipeline records what it returns
+   * for every request it makes, and usage reports sum those records.
+   */
+  billing: BillingRule;
+}
+
+/** The audio of one recognition request, as the engine receives it. */
+export interface BilledAudio {
+  /** Length of the audio sent, in seconds (of each channel). */
+  durationSeconds: number;
+  /** Channels in the request: 1 (a mono mix or one channel of a call) or 2. */
+  channels: number;
+}
+
+/** An engine's billing rule for one request. */
+export interface BillingRule {
+  /** One line for people: what is billed and where the rule comes from. */
+  readonly summary: string;
+  /**
+   * Seconds the engine bills for one request carrying `audio` (the unit prices are quoted in:
+   * SpeechKit's "seconds of two-channel audio", an OpenAI-compatible server's audio seconds).
+   * Pure; never negative.
+   */
+  billedSeconds(audio: BilledAudio): number;
 }
 
 /** Identity of an engine as clients see it (`Engine` in the GraphQL schema). */

@@ -290,6 +290,8 @@ test('live progress survives a network outage: the page reconnects and catches u
   await row.waitFor();
   const before = await progressOf(row);
   expect(before).toBeLessThan(100);
+  // One job of this engine has been measured: the row says when this one will be ready.
+  await row.locator('.eta', { hasText: /^Шамамен \d+ минутта дайын болады$/ }).waitFor();
 
   const errorsBefore = b.consoleErrors.length;
   proxy.block();

@@ -188,13 +188,18 @@ describe.each(CASES)('engine $id', (engine) => {
     const id = up.data.uploadAudio.id as string;
     await waitForStatus(t, id, ['COMPLETED'], 60_000);
     const units = () => t.app.resources.orm.em.fork().count(RecognitionUnit, { job: id });
+    const answers = () =>
+      t.app.resources.orm.em.fork().count(RecognitionUnit, { job: id, rawResult: { $ne: null } });
     // A synchronous engine saved one answer per piece; SpeechKit keeps its result itself.
-    expect((await units()) > 0).toBe(engine.id === 'openai');
+    expect((await answers()) > 0).toBe(engine.id === 'openai');
+    const calls = await units(); // what each engine call billed (usage reports)
+    expect(calls).toBeGreaterThan(0);
     const in25h = new Date(Date.now() + 25 * 3600_000);
     expect(await t.app.resources.jobs.expireDue(t.app.resources.orm.em.fork(), in25h)).toContain(
       id,
     );
-    expect(await units()).toBe(0);
+    expect(await answers()).toBe(0);
+    expect(await units()).toBe(calls); // billing records stay, without any text
     expect(t.jobDirs()).not.toContain(id);
   }, 90_000);
 

@@ -50,6 +50,17 @@ test('upload → COMPLETED transcript with both speakers → rename → export, 
   expect(renamed.data.renameSpeaker.label).toBe('Ерлан');
   const srt = await (await fetch(`${t.url}/api/v1/jobs/${id}/export/srt`)).text();
   expect(srt).toContain('Ерлан: ');
+  // Usage on PostgreSQL: the 20.6 s recording billed as 21 s by SpeechKit's rule.
+  const usage = await t.gql(
+    `query($f: DateTime!, $t: DateTime!) { usage(from: $f, to: $t, groupBy: MONTH) { engine jobs { completed } audioSecondsBilled engineRequests } }`,
+    {
+      f: new Date(Date.now() - 3600_000).toISOString(),
+      t: new Date(Date.now() + 3600_000).toISOString(),
+    },
+  );
+  expect(usage.data.usage).toEqual([
+    { engine: 'speechkit', jobs: { completed: 1 }, audioSecondsBilled: 21, engineRequests: 1 },
+  ]);
   const page = await t.gql(`{ jobs(first: 10) { totalCount edges { node { id } } } }`);
   expect(page.data.jobs.edges.map((e: any) => e.node.id)).toEqual([id]);
   expect((await t.gql(`mutation($id: ID!) { deleteJob(id: $id) }`, { id })).data.deleteJob).toBe(

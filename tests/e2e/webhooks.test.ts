@@ -401,14 +401,9 @@ test("the admin command line manages a tenant's endpoints: create (secret once),
   const errs: string[] = [];
   const io = { out: (l: string) => lines.push(l), err: (l: string) => errs.push(l) };
   const admin = (...argv: string[]) =>
-    runAdmin(
-      [...argv, '--json'],
-      t.app.resources.orm.em.fork(),
-      io,
-      undefined,
-      new Date(),
-      t.config.webhooks,
-    );
+    runAdmin([...argv, '--json'], t.app.resources.orm.em.fork(), io, {
+      webhooks: t.config.webhooks,
+    });
   expect(
     await admin(
       'webhook',

@@ -36,6 +36,9 @@ export const TEST_API_KEY = 'test-api-key';
  * override these through `startTestApp(env)`.
  */
 export const RELAXED_LIMITS_ENV: Readonly<Record<string, string>> = Object.freeze({
+  // Tests upload the same fixtures again and again and expect them transcribed each time;
+  // duplicate reuse is tested where it is enabled (tests/e2e/partner-usage.test.ts).
+  DUPLICATE_REUSE: 'false',
   RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
   RATE_LIMIT_UPLOADS_PER_MINUTE: '100000',
   TENANT_AUDIO_HOURS_PER_DAY: '1000000',

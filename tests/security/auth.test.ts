@@ -321,22 +321,21 @@ describe('npm run admin', () => {
       defaults: t.config.tenantQuotas,
     };
     expect(
-      await runAdmin(
-        ['quota', 'show', '--tenant', 'qazaq-radio', '--json'],
-        em.fork(),
-        io,
-        quotaDeps,
-      ),
+      await runAdmin(['quota', 'show', '--tenant', 'qazaq-radio', '--json'], em.fork(), io, {
+        quota: quotaDeps,
+      }),
     ).toBe(0);
     const usage = JSON.parse(out.pop()!);
     expect(usage.audio).toMatchObject({ usedSeconds: 0, limitSeconds: 5 * 3600 });
     expect(usage.concurrentJobs.limit).toBe(t.config.tenantQuotas.maxConcurrentJobs);
     expect(
-      await runAdmin(['quota', 'reset', '--tenant', 'qazaq-radio'], em.fork(), io, quotaDeps),
+      await runAdmin(['quota', 'reset', '--tenant', 'qazaq-radio'], em.fork(), io, {
+        quota: quotaDeps,
+      }),
     ).toBe(0);
-    expect(await runAdmin(['quota', 'show', '--tenant', 'nobody'], em.fork(), io, quotaDeps)).toBe(
-      1,
-    );
+    expect(
+      await runAdmin(['quota', 'show', '--tenant', 'nobody'], em.fork(), io, { quota: quotaDeps }),
+    ).toBe(1);
 
     expect(await runAdmin(['tenant', 'create', '--name', 'Qazaq Radio'], em.fork(), io)).toBe(1);
     expect(err.pop()).toMatch(/already exists/);

@@ -112,6 +112,13 @@ export interface SpeechKitDouble {
   /** Number of `POST /stt/v3/recognizeFileAsync` requests received (all attempts, faulted or not). */
   readonly submits: number;
   /**
+   * The audio of every operation created (each accepted recognizeFileAsync: what SpeechKit bills),
+   * in order, as the double decoded it: channels and duration in seconds. Waits for decoding.
+   */
+  acceptedAudio(): Promise<
+    Array<{ operationId: string; channels: number; durationSeconds: number }>
+  >;
+  /**
    * The most requests to `endpoint` (`poll`, `submit`, …) that arrived within any sliding window
    * of `windowMs` (default 1000), by arrival time: what a per-second quota would count.
    */
@@ -598,6 +605,15 @@ export async function startSpeechKitDouble(
     operations,
     get submits() {
       return submits;
+    },
+    async acceptedAudio() {
+      const ops = [...operations.values()];
+      await Promise.all(ops.map((op) => op.ready));
+      return ops.map((op) => ({
+        operationId: op.id,
+        channels: op.recognition?.channels ?? op.request.channels,
+        durationSeconds: (op.recognition?.durationMs ?? 0) / 1000,
+      }));
     },
     peakRate: (endpoint, windowMs) => peakRate(requests, endpoint, windowMs),
     faults,

@@ -181,7 +181,12 @@ export class JobList extends LocalizedElement {
         job.id,
         (e) => {
           const before = this.jobs.find((j) => j.id === job.id);
-          this.replace({ ...e.job, status: e.status, progress: e.progress });
+          this.replace({
+            ...e.job,
+            status: e.status,
+            progress: e.progress,
+            estimatedCompletionAt: e.estimatedCompletionAt ?? e.job.estimatedCompletionAt,
+          });
           if (e.status === 'COMPLETED' && before && before.status !== 'COMPLETED') {
             announce(this, t('jobDone', { name: e.job.filename }));
           }
@@ -264,6 +269,15 @@ export class JobList extends LocalizedElement {
             : nothing
         }
         <span>${formatBytes(job.sizeBytes)}</span>
+        ${
+          !isTerminal(job.status) && job.estimatedCompletionAt
+            ? html`<span class="eta"
+                >${t('readyIn', {
+                  n: String(Math.max(1, Math.ceil(secondsUntil(job.estimatedCompletionAt) / 60))),
+                })}</span
+              >`
+            : nothing
+        }
         <span>${left > 60 ? t('expiresIn', { value: formatSpan(left) }) : t('expiresSoon')}</span>
       </div>
       ${

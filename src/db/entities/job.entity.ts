@@ -27,6 +27,7 @@ import { Transcript } from './transcript.entity.js';
 @Entity({ tableName: 'jobs' })
 @Index({ properties: ['tenant', 'createdAt'] })
 @Index({ properties: ['status', 'expiresAt'] })
+@Index({ properties: ['tenant', 'reuseKey'] })
 export class Job {
   /** Properties with defaults, optional in `em.create`. */
   [OptionalProps]?: 'status' | 'progress' | 'attempts' | 'createdAt' | 'updatedAt' | 'engine';
@@ -144,6 +145,44 @@ export class Job {
 
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
+
+  /** SHA-256 of the uploaded bytes (hex), computed while the upload was written. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  contentSha256?: string | null;
+
+  /**
+   * What makes two uploads the same work: SHA-256 (hex) of the content hash, the engine and the
+   * options (`src/services/reuse.ts`). Null when the upload asked for `reuse: false`.
+   */
+  @Property({ type: 'string', length: 64, nullable: true })
+  reuseKey?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "Set when this job was answered at once with a copy of the transcript of an earlier COMPLETED job of yours with the same recording (same SHA-256) and options: that job's id. No engine was called and nothing was billed. The copy is independent: editing one never changes the other. Send `options.reuse: false` to have a recording transcribed again.",
+  })
+  @Property({ type: 'string', length: 36, nullable: true })
+  reusedFromJobId?: string | null;
+
+  /**
+   * When the job is expected to be COMPLETED, as last estimated by its worker (every progress
+   * write) or at upload (`src/services/estimate.ts`); null when there was nothing to go on.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  estimatedCompletionAt?: Date | null;
+
+  /** Wall seconds of the transcode stage in the run that completed the job (throughput statistics). */
+  @Property({ type: 'double', nullable: true })
+  transcodeSeconds?: number | null;
+
+  /** Wall seconds of the recognition stage in the run that completed the job. */
+  @Property({ type: 'double', nullable: true })
+  recognitionSeconds?: number | null;
+
+  /** Wall seconds of the persist stage in the run that completed the job. */
+  @Property({ type: 'double', nullable: true })
+  persistSeconds?: number | null;
 
   @OneToOne(() => Transcript, (t) => t.job, { nullable: true })
   transcript?: Rel<Transcript> | null;

@@ -125,6 +125,15 @@ export class JobResolver {
     return `/api/v1/jobs/${encodeURIComponent(job.id)}/audio?token=${token}`;
   }
 
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description:
+      'When the job is expected to be COMPLETED: from its place in the queue, the workers’ concurrency and the throughput measured on recent jobs of its engine, per stage (audio seconds per second). Refreshed at every progress event; null once the job has ended, and when there is nothing to go on yet (no recent job of this engine, no worker running).',
+  })
+  estimatedCompletionAt(@Root() job: Job, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
+    return ctx.jobs.estimatedCompletion(job);
+  }
+
   @FieldResolver(() => Transcript, { nullable: true, description: 'Set once COMPLETED.' })
   transcript(@Root() job: Job, @Ctx() ctx: GraphQLContext): Promise<TranscriptRow | null> {
     return ctx.transcripts.transcriptOfJob(job.id);
@@ -136,6 +145,15 @@ export class JobProgressEventResolver {
   @FieldResolver(() => Job, { description: 'The job as it is now.' })
   job(@Root() event: JobProgressPayload, @Ctx() ctx: GraphQLContext): Promise<Job> {
     return ctx.jobReads.job(ctx.tenantId, event.jobId);
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description:
+      'When the job is expected to be COMPLETED, as estimated at this event (see `Job.estimatedCompletionAt`); null once it has ended or when there is nothing to go on.',
+  })
+  estimatedCompletionAt(@Root() event: JobProgressPayload): Date | null {
+    return event.estimatedCompletionAt ? new Date(event.estimatedCompletionAt) : null;
   }
 }
 

@@ -28,4 +28,11 @@ export class TranscriptionOptionsInput {
       'The speech engine to use (`Engine.id` from `serviceInfo.engines`, e.g. "speechkit", "openai", "demo"); default `serviceInfo.defaultEngine`. An engine that is not enabled here is refused with BAD_USER_INPUT (reason UNKNOWN_ENGINE).',
   })
   engine?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Default true: when you uploaded the same recording (same bytes, SHA-256) with the same options and engine before, and that job is COMPLETED and not expired, the new job is COMPLETED at once with a copy of its transcript (`Job.reusedFromJobId`), without calling the engine or billing. Only your own jobs are considered. False: transcribe it again.',
+  })
+  reuse?: boolean | null;
 }

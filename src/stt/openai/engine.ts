@@ -15,6 +15,7 @@
  * with a low `avg_logprob` is retried in each other whitelisted language and the best decoding
  * kept. Cost: one extra request per retried language, only for units that needed it.
  */
+import { OPENAI_BILLING } from './billing.js';
 import { stat } from 'node:fs/promises';
 import type { OpenAiEngineConfig } from '../../config/engines.js';
 import { Diarization, SUPPORTED_LANGUAGES } from '../../domain.js';
@@ -105,7 +106,7 @@ function capabilitiesOf(cfg: OpenAiEngineConfig): EngineCapabilities & { mode: '
     utteranceLanguage: true,
     languages: SUPPORTED_LANGUAGES.filter((t) => toWhisperLanguage(t) !== undefined),
     concurrency: cfg.concurrency,
-    billing: { unit: 'audio-second', perChannel: false },
+    billing: OPENAI_BILLING,
   };
 }
 

@@ -5,6 +5,7 @@
 import type { Config } from '../../config/config.js';
 import { Diarization, SUPPORTED_LANGUAGES } from '../../domain.js';
 import type { EngineCapabilities, OperationEngine } from '../engine.js';
+import { SPEECHKIT_BILLING } from './billing.js';
 import { createSpeechKitProvider, type SpeechKitProviderOptions } from './provider.js';
 
 /** SpeechKit v3 inline request body limit (60 MB, read as 60 × 10^6 bytes). */
@@ -26,7 +27,7 @@ const CAPABILITIES: EngineCapabilities & { mode: 'operation' } = {
   utteranceLanguage: true,
   languages: [...SUPPORTED_LANGUAGES],
   concurrency: 1,
-  billing: { unit: 'audio-second', perChannel: true },
+  billing: SPEECHKIT_BILLING,
 };
 export const SPEECHKIT_CAPABILITIES: Readonly<EngineCapabilities & { mode: 'operation' }> =
   Object.freeze(CAPABILITIES);
