@@ -34,6 +34,7 @@ import type { DirectTarget } from '../graphql/direct-send.js';
 import { createArmor, masksSuggestions } from '../graphql/armor.js';
 import { createFormatError, createWsErrorFormatter } from '../graphql/errors.js';
 import { operationsPlugin } from '../graphql/plugins.js';
+import { logSocketErrors } from '../graphql/ws-errors.js';
 import { httpMetrics, requestLogger } from '../http/observability.js';
 import { createApiRouter, errorHandler } from '../http/routes.js';
 import { clientIpOf, createRateLimits, rateLimitMiddleware } from '../http/rate-limit.js';
@@ -143,6 +144,8 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     // A bigger message closes the socket with 1009 (ws `maxPayload`, default 100 MiB).
     maxPayload: config.graphql.wsMaxPayloadBytes,
   });
+  // Before graphql-ws's listener: protocol errors (oversized messages) go to the log, not stderr.
+  logSocketErrors(wsServer, wsLog);
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,

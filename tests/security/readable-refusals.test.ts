@@ -4,13 +4,15 @@
  * `Connection: close` and the rest of the body is read and discarded (src/http/lingering-close.ts),
  * so curl, Node's fetch (undici) and Chromium all get the status, the error code and
  * `Retry-After` instead of EPIPE / a reset. Also: a multipart request whose `map` names a file
- * that was not sent is BAD_USER_INPUT, not INTERNAL_SERVER_ERROR.
+ * that was not sent is BAD_USER_INPUT, not INTERNAL_SERVER_ERROR; an oversized WebSocket message
+ * is a warning in the JSON log, not a stack on stderr.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import WebSocket from 'ws';
 import { launchBrowser, type BrowserSession } from '../helpers/browser.js';
 import { startTestApp, type TestApp } from '../helpers/harness.js';
 import { REPO_ROOT } from '../helpers/repo-root.js';
@@ -218,4 +220,26 @@ test('a map naming a file that was not sent is BAD_USER_INPUT and logs no error'
     .map((l) => JSON.parse(l) as { level: number; msg: string })
     .filter((l) => l.level >= 50);
   expect(errors).toEqual([]);
+});
+
+test('an oversized WebSocket message closes 1009 and is a warning in the JSON log, not stderr', async () => {
+  // graphql-ws writes its stack with console.error: record what reaches it.
+  const printed: unknown[][] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => void printed.push(args);
+  const lines = logLines.length;
+  const socket = new WebSocket(t.wsUrl, 'graphql-transport-ws');
+  await new Promise((resolve) => socket.once('open', resolve));
+  // GRAPHQL_WS_MAX_PAYLOAD_BYTES defaults to 64 KiB.
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(70 * 1024) } }));
+  const [code] = await new Promise<[number]>((resolve) =>
+    socket.once('close', (c: number) => resolve([c])),
+  ).finally(() => (console.error = consoleError));
+  expect(code).toBe(1009);
+  const warning = logLines
+    .slice(lines)
+    .map((l) => JSON.parse(l) as { level: number; msg: string; err?: { code?: string } })
+    .find((l) => l.err?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
+  expect(warning).toMatchObject({ level: 40, msg: expect.stringContaining('WebSocket') });
+  expect(printed).toEqual([]);
 });
