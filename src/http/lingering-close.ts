@@ -116,6 +116,8 @@ function deferClose(
     const onClose = () => stop('client-closed');
     const total = setTimeout(() => stop('max-time'), limits.maxMs);
     const idle = setTimeout(() => stop('idle'), limits.idleMs);
+    total.unref();
+    idle.unref();
     socket.once('close', onClose);
     req.once('end', onEnd);
     // As nginx: our side is done (FIN after the response; http sockets allow half-open), so
