@@ -3,12 +3,15 @@
  * unit tests (`promtool test rules`), and every metric the rules and the Grafana dashboard
  * query is one the running service exports on `GET /metrics` (api + worker in one process,
  * as `npm start` runs it). The new operator signals (worker slots, expiry sweep, DATA_DIR
- * space) carry real values.
+ * space) carry real values, and a real Prometheus scraping the healthy service evaluates
+ * every rule without error and with no alert pending.
  *
- * promtool comes from Debian's `prometheus` package (scripts/test.sh installs it).
+ * promtool and prometheus come from Debian's `prometheus` package (scripts/test.sh installs it).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestApp, type TestApp } from '../helpers/harness.js';
@@ -136,4 +139,76 @@ test('workers, the expiry sweep and DATA_DIR space are visible to the alerts', (
   expect(size).toBe(st.blocks * st.bsize);
   expect(free).toBeGreaterThan(0);
   expect(free).toBeLessThanOrEqual(size);
+});
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('a real Prometheus scraping the healthy service evaluates every rule without error, none active', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-prom-'));
+  const port = await freePort();
+  // The rule file as deployed, the service scraped as the compose config names it.
+  fs.writeFileSync(
+    path.join(dir, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      `rule_files: ['${RULES}']`,
+      'scrape_configs:',
+      `  - { job_name: kazru-api, static_configs: [{ targets: ['${new URL(t.url).host}'] }] }`,
+    ].join('\n'),
+  );
+  const prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  let spawnError: Error | undefined;
+  prometheus.on('error', (err) => (spawnError = err));
+  try {
+    /** `data` of a Prometheus HTTP API answer. */
+    const api = async <T>(p: string): Promise<T> =>
+      ((await (await fetch(`http://127.0.0.1:${port}/api/v1/${p}`)).json()) as { data: T }).data;
+    type Rule = { name: string; health: string; lastError?: string; state: string };
+    let rules: Rule[] = [];
+    const deadline = Date.now() + 20_000;
+    // Until the target has been scraped and every rule evaluated after that.
+    for (;;) {
+      const ready = await api<{ activeTargets: { health: string }[] }>('targets')
+        .then(async (targets) => {
+          const up = targets.activeTargets.some((x) => x.health === 'up');
+          if (!up) return false;
+          await new Promise((r) => setTimeout(r, 2500));
+          const { groups } = await api<{ groups: { rules: Rule[] }[] }>('rules');
+          rules = groups.flatMap((g) => g.rules);
+          return rules.every((r) => r.health !== 'unknown');
+        })
+        .catch(() => false);
+      if (ready) break;
+      if (spawnError) {
+        throw new Error(`prometheus (Debian package prometheus): ${spawnError.message}`);
+      }
+      if (Date.now() > deadline) throw new Error('Prometheus did not evaluate the rules in 20 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(rules.length).toBe(12);
+    expect(rules.filter((r) => r.health !== 'ok')).toEqual([]);
+    // A healthy api + worker: nothing pending or firing (the webhook metric does not exist yet).
+    expect(rules.filter((r) => r.state !== 'inactive').map((r) => r.name)).toEqual([]);
+  } finally {
+    if (prometheus.exitCode === null && !spawnError) {
+      prometheus.kill('SIGTERM');
+      await new Promise((resolve) => prometheus.once('exit', resolve));
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
