@@ -240,6 +240,6 @@ test('an oversized WebSocket message closes 1009 and is a warning in the JSON lo
     .slice(lines)
     .map((l) => JSON.parse(l) as { level: number; msg: string; err?: { code?: string } })
     .find((l) => l.err?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
-  expect(warning).toMatchObject({ level: 40, msg: expect.stringContaining('WebSocket') });
+  expect(warning).toMatchObject({ level: 40, msg: expect.stringContaining('WebSocket') as string });
   expect(printed).toEqual([]);
 });
