@@ -2,6 +2,7 @@
  * Process assembly: opens the shared resources once (database, storage, Redis, queue producer,
  * job events) and starts the roles named in `ROLES`.
  */
+import fs from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import type BeeQueue from 'bee-queue';
 import type { MikroORM } from '@mikro-orm/core';
@@ -21,6 +22,7 @@ import { createEngineRegistry, type EngineDeps, type EngineRegistry } from './st
 import { buildAppSchema } from './graphql/schema.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
+import { instrumentStorage } from './observability/storage-errors.js';
 import { startApi, type ApiHandle } from './roles/api.js';
 import { startWorker, type WorkerHandle } from './roles/worker.js';
 import { CompletionEstimator } from './services/estimate.js';
@@ -62,7 +64,6 @@ export async function startApp(
   engineOptions: Pick<EngineDeps, 'speechKit' | 'openAi'> = {},
 ): Promise<App> {
   const orm = await initOrm(config);
-  const storage = new Storage(config.dataDir);
   // Fails fast while Redis is away (health checks, job leases); see createRedisCommandClient.
   const redis = createRedisCommandClient(config.redisUrl, `kazru-${config.roles.join('-')}`);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
@@ -104,7 +105,13 @@ export async function startApp(
       };
     },
     prices: config.prices,
+    dataDirSpace: async () => {
+      const s = await fs.statfs(config.dataDir);
+      return { freeBytes: s.bavail * s.bsize, sizeBytes: s.blocks * s.bsize };
+    },
   });
+  // Failed disk writes and deletes are counted in kazru_storage_errors_total.
+  const storage = instrumentStorage(new Storage(config.dataDir), metrics.storageErrors);
   const engines = createEngineRegistry(config, {
     logger,
     // SpeechKit's quotas, shared through Redis by every worker of the deployment.
@@ -153,7 +160,12 @@ export async function startApp(
   // The api serves /metrics itself; a worker-only process needs its own port for it.
   const metricsServer =
     !api && config.metricsPort > 0
-      ? await startMetricsServer(metrics, config.host, config.metricsPort)
+      ? await startMetricsServer(
+          metrics,
+          config.host,
+          config.metricsPort,
+          config.httpKeepAliveTimeoutSeconds,
+        )
       : undefined;
   if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics on /metrics');
 

@@ -139,6 +139,11 @@ const EnvSchema = z.object({
   TENANT_AUDIO_HOURS_PER_DAY: z.coerce.number().positive().default(48),
   /** Default number of unfinished jobs a tenant may have at once (tenants may override). */
   TENANT_MAX_CONCURRENT_JOBS: int(20, 1),
+  /**
+   * Seconds an idle HTTP connection is kept open for reuse (Node's default is 5 s; load
+   * balancers reuse connections for 60 s and more). `headersTimeout` is set 1 s above it.
+   */
+  HTTP_KEEPALIVE_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(65),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -228,6 +233,12 @@ export interface Config {
   tenantQuotas: { audioHoursPerDay: number; maxConcurrentJobs: number };
   /** Outgoing webhooks: URL rules, timeout, retry schedule, dispatch (`./webhooks.ts`). */
   webhooks: WebhooksConfig;
+  /**
+   * Seconds an idle HTTP connection stays open for the next request (`keepAliveTimeout`; the
+   * headers timeout is 1 s more). Longer than the idle timeout of any load balancer in front,
+   * so the balancer never reuses a connection the service is closing.
+   */
+  httpKeepAliveTimeoutSeconds: number;
 }
 
 /** Thrown by {@link loadConfig}; its message lists every invalid variable. */
@@ -353,5 +364,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrentJobs: e.TENANT_MAX_CONCURRENT_JOBS,
     },
     webhooks: webhooksConfig(e),
+    httpKeepAliveTimeoutSeconds: e.HTTP_KEEPALIVE_TIMEOUT_SECONDS,
   });
 }

@@ -9,7 +9,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { AppError, ConflictError } from '../errors.js';
-import { asUploadError } from '../storage/storage.js';
+import { asUploadRequestError } from './upload-errors.js';
 import { describeTokenLimit, SUGGESTION_MASK } from './armor.js';
 
 interface HttpStatusError {
@@ -46,7 +46,7 @@ export function createFormatError(options: FormatErrorOptions = {}): FormatError
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     // A client that hung up mid-upload (graphql-upload's 499, raised while type-graphql awaits
     // the Upload argument, before the resolver runs) is UPLOAD_INTERRUPTED, not a server fault.
-    const original = asUploadError(unwrapResolverError(error));
+    const original = asUploadRequestError(unwrapResolverError(error));
     const appError =
       original instanceof AppError
         ? original

@@ -8,7 +8,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { Metrics } from '../observability/metrics.js';
 import { AppError } from '../errors.js';
-import { asUploadError } from '../storage/storage.js';
+import { asUploadRequestError } from './upload-errors.js';
 import type { GraphQLContext } from './context.js';
 
 /** First root field of an operation (bounded by the schema), for the metrics label. */
@@ -32,7 +32,7 @@ export function operationsPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLCo
         async didEncounterErrors(rc) {
           for (const error of rc.errors) {
             // A client gone mid-upload is UPLOAD_INTERRUPTED (see src/graphql/errors.ts), not a fault.
-            const original = asUploadError(unwrapResolverError(error));
+            const original = asUploadRequestError(unwrapResolverError(error));
             if (original instanceof AppError) continue;
             const code = error.extensions?.code;
             if (code && code !== 'INTERNAL_SERVER_ERROR') continue;

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { Metrics } from './metrics.js';
+import { applyKeepAlive } from '../http/keep-alive.js';
 
 /** A running metrics server. */
 export interface MetricsServer {
@@ -14,12 +15,14 @@ export interface MetricsServer {
 
 /**
  * Starts the server on `host:port` (port 0 picks a free one).
+ * @param keepAliveSeconds idle connections are kept this long (`HTTP_KEEPALIVE_TIMEOUT_SECONDS`).
  * @throws when the port cannot be bound.
  */
 export async function startMetricsServer(
   metrics: Metrics,
   host: string,
   port: number,
+  keepAliveSeconds = 65,
 ): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
@@ -44,6 +47,7 @@ export async function startMetricsServer(
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
   });
+  applyKeepAlive(server, keepAliveSeconds);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -27,6 +27,8 @@ export interface MetricsCollectors {
   queueDepth?: () => Promise<Record<string, number>>;
   /** Webhook deliveries per status (PENDING, DELIVERED, FAILED), from the database. */
   webhookDeliveries?: () => Promise<Record<string, number>>;
+  /** Free and total bytes of the file system holding `DATA_DIR` (`fs.statfs`). */
+  dataDirSpace?: () => Promise<{ freeBytes: number; sizeBytes: number }>;
 }
 
 /** The metrics of one process. */
@@ -79,6 +81,20 @@ export interface Metrics {
   webhookAttemptSeconds: Histogram<'outcome'>;
   /** Seconds from an event's commit to its successful delivery (retries included), by event type. */
   webhookCallbackSeconds: Histogram<'event'>;
+  /**
+   * Failed storage operations by operation (`writeStream`, `removeJob`, …) and error code
+   * (`ENOSPC`, `EACCES`, `EIO`, …); client faults (too large, interrupted) are not counted.
+   * See `src/observability/storage-errors.ts`.
+   */
+  storageErrors: Counter<'operation' | 'code'>;
+  /** Job slots of this process's worker (its concurrency; 0 without a worker or once it stops). */
+  workerSlots: Gauge<string>;
+  /** Jobs this process's worker started running (after taking the job's lease). */
+  workerJobsStarted: Counter<string>;
+  /** Expiry sweeps run by this process, by outcome (`ok`, `error`). */
+  expirySweeps: Counter<'outcome'>;
+  /** Unix time in seconds of this process's last successful expiry sweep (0: none yet). */
+  expirySweepLastSuccess: Gauge<string>;
 }
 
 /**
@@ -217,6 +233,56 @@ export function createMetrics(
     );
   }
 
+  const storageErrors = new Counter({
+    name: 'kazru_storage_errors_total',
+    help: 'Failed storage operations (disk full, permissions, I/O) by operation and error code; client faults are not counted.',
+    labelNames: ['operation', 'code'] as const,
+    registers: [registry],
+  });
+  const workerSlots = new Gauge({
+    name: 'kazru_worker_slots',
+    help: "Job slots of this process's worker (its concurrency; 0 without a worker or once it is stopping).",
+    registers: [registry],
+  });
+  const workerJobsStarted = new Counter({
+    name: 'kazru_worker_jobs_started_total',
+    help: "Jobs this process's worker started running (after taking the job's lease).",
+    registers: [registry],
+  });
+  const expirySweeps = new Counter({
+    name: 'kazru_expiry_sweeps_total',
+    help: 'Expiry sweeps (jobs past retention: files and transcript deleted) run by this process, by outcome (ok, error).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const expirySweepLastSuccess = new Gauge({
+    name: 'kazru_expiry_sweep_last_success_timestamp_seconds',
+    help: "Unix time of this process's last successful expiry sweep (0: none yet, or no worker here).",
+    registers: [registry],
+  });
+
+  if (collectors.dataDirSpace) {
+    const read = collectors.dataDirSpace;
+    const space = async () => read().catch(() => undefined);
+    new Gauge({
+      name: 'kazru_data_dir_free_bytes',
+      help: 'Bytes available to the service on the file system holding DATA_DIR.',
+      registers: [registry],
+      async collect() {
+        const s = await space();
+        if (s) this.set(s.freeBytes);
+      },
+    });
+    new Gauge({
+      name: 'kazru_data_dir_size_bytes',
+      help: 'Total bytes of the file system holding DATA_DIR.',
+      registers: [registry],
+      async collect() {
+        const s = await space();
+        if (s) this.set(s.sizeBytes);
+      },
+    });
+  }
   if (collectors.jobsByStatus) {
     scrapedGauge(
       registry,
@@ -261,6 +327,11 @@ export function createMetrics(
     webhookAttempts,
     webhookAttemptSeconds,
     webhookCallbackSeconds,
+    storageErrors,
+    workerSlots,
+    workerJobsStarted,
+    expirySweeps,
+    expirySweepLastSuccess,
     quotaWaitObserver: ({ engine, kind, waitedMs }) =>
       quotaWaitSeconds.observe({ engine, kind }, waitedMs / 1000),
     sttObserver: {

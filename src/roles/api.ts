@@ -34,12 +34,15 @@ import type { DirectTarget } from '../graphql/direct-send.js';
 import { createArmor, masksSuggestions } from '../graphql/armor.js';
 import { createFormatError, createWsErrorFormatter } from '../graphql/errors.js';
 import { operationsPlugin } from '../graphql/plugins.js';
+import { logSocketErrors } from '../graphql/ws-errors.js';
 import { httpMetrics, requestLogger } from '../http/observability.js';
 import { createApiRouter, errorHandler } from '../http/routes.js';
 import { clientIpOf, createRateLimits, rateLimitMiddleware } from '../http/rate-limit.js';
 import { serviceInfoFrom } from '../graphql/types/service-info.js';
 import { createStaticRouter } from '../http/static.js';
 import { securityHeaders } from '../http/security-headers.js';
+import { applyKeepAlive } from '../http/keep-alive.js';
+import { DEFAULT_LINGER_MS, lingeringClose } from '../http/lingering-close.js';
 import type { AppResources } from '../app.js';
 
 /** A running api: its bound port and a function that stops it. */
@@ -90,6 +93,14 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
   app.disable('x-powered-by');
   // Client IPs (per-IP rate limits, logs) from X-Forwarded-For only via trusted proxies.
   app.set('trust proxy', config.trustProxy);
+  // First: a refusal sent before the body was read still reaches the client (see the module).
+  app.use(
+    lingeringClose({
+      // The largest upload plus its multipart fields (operations/map, maxFieldSize 1 MiB each).
+      maxBytes: config.maxUploadBytes + 2 * 1024 * 1024 + 64 * 1024,
+      ...DEFAULT_LINGER_MS,
+    }),
+  );
   const rateLimits = createRateLimits(res.redis, config);
   app.use(securityHeaders());
   app.use(requestLogger(logger, (res) => principalOf(res).tenantId));
@@ -98,6 +109,7 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   const server = http.createServer(app);
+  applyKeepAlive(server, config.httpKeepAliveTimeoutSeconds);
   // fluent-ffmpeg's capability lists, filled now rather than on the first upload's probe.
   warmMediaTools().catch((err: Error) =>
     logger.warn({ err: err.message }, 'could not list ffmpeg formats; media checks may fail'),
@@ -132,6 +144,8 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
     // A bigger message closes the socket with 1009 (ws `maxPayload`, default 100 MiB).
     maxPayload: config.graphql.wsMaxPayloadBytes,
   });
+  // Before graphql-ws's listener: protocol errors (oversized messages) go to the log, not stderr.
+  logSocketErrors(wsServer, wsLog);
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,

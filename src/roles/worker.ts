@@ -78,6 +78,7 @@ export async function startWorker(
     }
     const controller = new AbortController();
     running.set(jobId, controller);
+    res.metrics.workerJobsStarted.inc();
     try {
       await runTranscription(
         jobId,
@@ -138,8 +139,12 @@ export async function startWorker(
 
   const sweep = async () => {
     try {
-      return await jobs.expireDue(orm.em.fork());
+      const expired = await jobs.expireDue(orm.em.fork());
+      res.metrics.expirySweeps.inc({ outcome: 'ok' });
+      res.metrics.expirySweepLastSuccess.set(Date.now() / 1000);
+      return expired;
     } catch (err) {
+      res.metrics.expirySweeps.inc({ outcome: 'error' });
       logger.error({ err }, 'expiry sweep failed');
       return [];
     }
@@ -151,10 +156,12 @@ export async function startWorker(
   const webhooks = config.webhooks.dispatch
     ? await startWebhookDispatcher({ orm, config, logger, metrics: res.metrics })
     : undefined;
+  res.metrics.workerSlots.set(config.workerConcurrency);
   logger.info({ concurrency: config.workerConcurrency }, 'worker processing transcription jobs');
 
   let closing: Promise<void> | undefined;
   const close = async () => {
+    res.metrics.workerSlots.set(0);
     clearInterval(sweepTimer);
     clearInterval(reconcileTimer);
     clearTimeout(reconnectTimer);
