@@ -115,11 +115,15 @@ export function ooxmlProblems(parts: Map<string, string>): string[] {
   const types = parts.get('[Content_Types].xml');
   if (!types) return ['no [Content_Types].xml'];
   if (!parts.has('_rels/.rels')) problems.push('no _rels/.rels');
+  const attr = (tag: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(tag)?.[1] ?? '';
   const defaults = new Set(
-    [...types.matchAll(/<Default Extension="([^"]+)"/g)].map((m) => m[1].toLowerCase()),
+    [...types.matchAll(/<Default [^>]*>/g)].map((m) => attr(m[0], 'Extension').toLowerCase()),
   );
-  const overrides = new Set(
-    [...types.matchAll(/<Override PartName="\/([^"]+)"/g)].map((m) => m[1]),
+  const overrides = new Map(
+    [...types.matchAll(/<Override [^>]*>/g)].map((m) => [
+      attr(m[0], 'PartName').replace(/^\//, ''),
+      attr(m[0], 'ContentType'),
+    ]),
   );
   for (const [name, text] of parts) {
     if (name.endsWith('/')) continue;
@@ -131,7 +135,7 @@ export function ooxmlProblems(parts: Map<string, string>): string[] {
   }
   for (const [name, text] of parts) {
     if (!name.endsWith('.rels')) continue;
-    const base = name.replace(/_rels\/[^/]+\.rels$/, '');
+    const base = name.replace(/(^|\/)_rels\/[^/]*\.rels$/, '$1');
     for (const m of text.matchAll(/<Relationship ([^>]*)\/?>/g)) {
       if (/TargetMode="External"/.test(m[1])) continue;
       const target = /Target="([^"]+)"/.exec(m[1])?.[1] ?? '';
@@ -142,8 +146,11 @@ export function ooxmlProblems(parts: Map<string, string>): string[] {
     }
   }
   const main = /Target="([^"]*document\.xml)"/.exec(parts.get('_rels/.rels') ?? '')?.[1];
-  if (!main || !/<w:document[\s>]/.test(parts.get(main.replace(/^\//, '')) ?? '')) {
+  const mainPart = (main ?? '').replace(/^\//, '');
+  if (!main || !/<w:document[\s>]/.test(parts.get(mainPart) ?? '')) {
     problems.push('the main part is not a w:document');
+  } else if (!overrides.get(mainPart)?.endsWith('wordprocessingml.document.main+xml')) {
+    problems.push(`the main part ${mainPart} is not typed as a WordprocessingML document`);
   }
   return problems;
 }
