@@ -11,6 +11,12 @@ if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
   echo "test: installing chromium"
   apt_install chromium
 fi
+# DOCX exports are opened by LibreOffice (headless, to PDF) and read back with poppler's pdftotext
+# (tests/e2e/exports.test.ts): ~180 MB, 51 packages, ~17 s to install on Debian 12.
+if ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null; then
+  echo "test: installing libreoffice-writer-nogui and poppler-utils"
+  apt_install libreoffice-writer-nogui poppler-utils
+fi
 npm run lint --silent
 npm run format:check --silent
 npm test

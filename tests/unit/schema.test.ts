@@ -25,7 +25,11 @@ test('the contract names are present', async () => {
     'jobProgress(id: ID!): JobProgressEvent!',
     'job(id: ID!): Job',
     'audioUrl: String',
-    'export(format: ExportFormat!): String!',
+    'export(\n    """The format to render."""\n    format: ExportFormat!\n',
+    'options: ExportOptionsInput\n  ): String!',
+    'exportUrl(\n',
+    'enum Script',
+    'input ExportOptionsInput',
   ]) {
     expect(sdl).toContain(s);
   }
