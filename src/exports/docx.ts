@@ -70,6 +70,7 @@ function detailsTable(doc: PreparedDocument): Table {
   const lang = { value: s.tag };
   const border = { style: BorderStyle.SINGLE, size: 4, color: 'BFBFBF' };
   const borders = { top: border, bottom: border, left: border, right: border };
+  const margins = { top: 40, bottom: 40, left: 100, right: 100 }; // twentieths of a point
   return new Table({
     width: { size: 100, type: WidthType.PERCENTAGE },
     columnWidths: [2600, 6400],
@@ -79,6 +80,7 @@ function detailsTable(doc: PreparedDocument): Table {
           children: [
             new TableCell({
               borders,
+              margins,
               width: { size: 2600, type: WidthType.DXA },
               children: [
                 new Paragraph({
@@ -88,6 +90,7 @@ function detailsTable(doc: PreparedDocument): Table {
             }),
             new TableCell({
               borders,
+              margins,
               width: { size: 6400, type: WidthType.DXA },
               children: values.map(
                 (v) => new Paragraph({ children: [new TextRun({ text: v, language: lang })] }),
