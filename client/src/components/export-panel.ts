@@ -18,12 +18,15 @@ import {
   type ExportScript,
 } from '../api.js';
 import { getLang, t } from '../i18n.js';
+import { EXPORT_STRINGS } from '../../../src/exports/locale.js';
 import { isKazakh, transliterate } from '../../../src/exports/script/transliterate.js';
 import { errorText, LocalizedElement, sharedStyles } from './shared.js';
 
 /** One segment of the preview. */
 export interface PreviewSegment {
   label: string;
+  /** 0-based position of the segment's speaker in the transcript's speaker list. */
+  speakerOrdinal: number;
   text: string;
   language: string | null;
 }
@@ -145,6 +148,20 @@ export class ExportPanel extends LocalizedElement {
     </div>`;
   }
 
+  /**
+   * A speaker's label as the file writes it: a label still `Speaker N` becomes the document
+   * language's default (`Söileuşı 1` in Kazakh Latin, `Спикер 1`), a renamed one is kept
+   * (in Latin for Kazakh segments).
+   */
+  private labelOf(s: PreviewSegment): string {
+    const { script, locale } = this.options;
+    if (/^Speaker \d+$/.test(s.label)) {
+      const label = EXPORT_STRINGS[locale].speaker(s.speakerOrdinal + 1);
+      return locale === 'kk' ? transliterate(label, script) : label;
+    }
+    return isKazakh(s.language) ? transliterate(s.label, script) : s.label;
+  }
+
   private renderPreview() {
     const script = this.options.script;
     if (script === 'ORIGINAL' || this.preview.length === 0) return nothing;
@@ -152,7 +169,7 @@ export class ExportPanel extends LocalizedElement {
       ${this.preview.slice(0, 4).map((s) => {
         const latin = (text: string) => (isKazakh(s.language) ? transliterate(text, script) : text);
         return html`<p lang=${s.language ?? nothing}>
-          <strong>${latin(s.label)}:</strong> ${latin(s.text)}
+          <strong>${this.labelOf(s)}:</strong> ${latin(s.text)}
         </p>`;
       })}
     </div>`;

@@ -313,12 +313,18 @@ export class TranscriptView extends LocalizedElement {
 
   /** The first loaded segments with their speakers' labels, for the export preview. */
   private previewSegments(tr: TranscriptHead): PreviewSegment[] {
-    const labels = new Map(tr.speakers.map((s) => [s.id, s.label]));
+    const speakers = new Map(tr.speakers.map((s, i) => [s.id, { label: s.label, ordinal: i }]));
     const out: PreviewSegment[] = [];
     for (let i = 0; i < 4; i++) {
       const seg = this.windows?.at(i);
       if (!seg) break;
-      out.push({ label: labels.get(seg.speaker.id) ?? '', text: seg.text, language: seg.language });
+      const sp = speakers.get(seg.speaker.id);
+      out.push({
+        label: sp?.label ?? '',
+        speakerOrdinal: sp?.ordinal ?? 0,
+        text: seg.text,
+        language: seg.language,
+      });
     }
     return out;
   }
