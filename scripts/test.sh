@@ -6,16 +6,20 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/setup.sh
 
-# Browser tests drive Debian's Chromium through playwright-core (no browser download).
-if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "test: installing chromium"
-  apt_install chromium
-fi
-# promtool (Debian's prometheus package, ~9 s with apt-get update): tests/e2e/ops-pack.test.ts
-# checks and unit-tests the alert rules in deploy/prometheus with it.
-if ! command -v promtool >/dev/null; then
-  echo "test: installing prometheus (for promtool)"
-  apt_install prometheus
+# Debian packages the tests drive, installed together (one apt-get run) when missing:
+# - chromium: browser tests through playwright-core (no browser download);
+# - prometheus (for promtool, ~9 s): tests/e2e/ops-pack.test.ts checks and unit-tests the alert
+#   rules in deploy/prometheus;
+# - libreoffice-writer-nogui and poppler-utils (~180 MB, ~17 s): tests/e2e/exports.test.ts opens
+#   DOCX exports with LibreOffice (headless, to PDF) and reads them back with pdftotext.
+missing=()
+if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
+if ! command -v promtool >/dev/null; then missing+=(prometheus); fi
+if ! command -v soffice >/dev/null; then missing+=(libreoffice-writer-nogui); fi
+if ! command -v pdftotext >/dev/null; then missing+=(poppler-utils); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "test: installing ${missing[*]}"
+  apt_install "${missing[@]}"
 fi
 npm run lint --silent
 npm run format:check --silent

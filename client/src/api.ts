@@ -87,6 +87,32 @@ export interface ServiceInfo {
     diarization: UploadOptions['diarization'][];
   }[];
   defaultEngine: string;
+  /** The server's export format registry, in the order to offer them. */
+  exportFormats: ExportFormatInfo[];
+  /** Scripts the Kazakh segments of an export can be written in. */
+  exportScripts: { script: ExportScript; fileSuffix: string }[];
+}
+
+/** An export format of the server (`serviceInfo.exportFormats`). */
+export interface ExportFormatInfo {
+  /** The GraphQL `ExportFormat` value (`DOCX`). */
+  format: string;
+  /** File extension (`docx`). */
+  extension: string;
+  /** True when only downloadable (not returned by `Transcript.export`). */
+  binary: boolean;
+}
+
+/** The GraphQL `Script` values. */
+export type ExportScript = 'ORIGINAL' | 'KAZAKH_LATIN_2021' | 'BGN_PCGN';
+
+/** `ExportOptionsInput`: what the web client lets the user choose. */
+export interface ExportOptions {
+  script: ExportScript;
+  timestamps: boolean;
+  speakers: boolean;
+  languageTags: boolean;
+  locale: 'kk' | 'ru' | 'en';
 }
 
 /** Options of an upload, as `TranscriptionOptionsInput`. */
@@ -224,7 +250,7 @@ export const JOB_FIELDS =
 /** The server's limits. */
 export async function fetchServiceInfo(): Promise<ServiceInfo> {
   const d = await gql<{ serviceInfo: ServiceInfo }>(
-    '{ serviceInfo { maxUploadBytes maxDurationSeconds retentionHours acceptedExtensions languages engines { id name demo diarization } defaultEngine } }',
+    '{ serviceInfo { maxUploadBytes maxDurationSeconds retentionHours acceptedExtensions languages engines { id name demo diarization } defaultEngine exportFormats { format extension binary } exportScripts { script fileSuffix } } }',
   );
   return d.serviceInfo;
 }
@@ -400,28 +426,37 @@ async function restError(res: Response): Promise<ApiError> {
 }
 
 /**
- * Downloads a transcript export (txt, srt, vtt, json) as a file named by the server.
+ * Downloads a transcript export in any format with options, as a file named by the server
+ * (`интервью-latn.docx`): asks `Transcript.exportUrl` for a signed link, then fetches it.
  * @throws ApiError
  */
-export async function downloadExport(jobId: string, format: string): Promise<void> {
-  const res = await apiFetch(
-    `/api/v1/jobs/${encodeURIComponent(jobId)}/export/${encodeURIComponent(format)}`,
+export async function downloadExport(
+  jobId: string,
+  format: ExportFormatInfo,
+  options: ExportOptions,
+): Promise<void> {
+  const d = await gql<{ job: { transcript: { exportUrl: string } | null } | null }>(
+    'query($id: ID!, $f: ExportFormat!, $o: ExportOptionsInput) { job(id: $id) { transcript { exportUrl(format: $f, options: $o) } } }',
+    { id: jobId, f: format.format, o: options },
   );
+  const url = d.job?.transcript?.exportUrl;
+  if (!url) throw new ApiError('NOT_FOUND', '');
+  const res = await apiFetch(url);
   if (!res.ok) throw await restError(res);
   const blob = await res.blob();
   const name = filenameFromDisposition(
     res.headers.get('content-disposition'),
-    `transcript.${format}`,
+    `transcript.${format.extension}`,
   );
-  const url = URL.createObjectURL(blob);
+  const href = URL.createObjectURL(blob);
   const a = document.createElement('a');
-  a.href = url;
+  a.href = href;
   a.download = name;
   a.style.display = 'none';
   document.body.append(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  setTimeout(() => URL.revokeObjectURL(href), 60_000);
 }
 
 // ---- Live progress over graphql-ws -------------------------------------------------------

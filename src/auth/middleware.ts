@@ -4,7 +4,7 @@
  * - `AUTH_MODE=open`: every caller is the default tenant.
  * - `AUTH_MODE=api-key`: `/graphql` and `/api/v1/*` (except `/api/v1/health/*`) need
  *   `Authorization: Bearer <key>`; `GET /api/v1/jobs/:id/audio` also accepts the signed `token`
- *   of `Job.audioUrl`. A graphql-ws connection sends the key in its `connection_init` payload as
+ *   of `Job.audioUrl`, `GET /api/v1/jobs/:id/export/:format` the one of `Transcript.exportUrl`. A graphql-ws connection sends the key in its `connection_init` payload as
  *   `{ "authorization": "Bearer <key>" }`.
  *
  * Refusals: HTTP 401 with `WWW-Authenticate: Bearer` and code UNAUTHENTICATED (GraphQL-shaped body
@@ -17,7 +17,7 @@ import type { Config } from '../config/config.js';
 import { sendError } from '../http/routes.js';
 import { authenticateApiKey, authenticateKeyId, keyMissing, UnauthenticatedError } from './keys.js';
 import { OPEN_PRINCIPAL, type Principal } from './principal.js';
-import type { UrlSigner } from './signed-url.js';
+import type { SignedPurpose, UrlSigner } from './signed-url.js';
 
 /** What authentication needs. */
 export interface AuthDeps {
@@ -26,7 +26,11 @@ export interface AuthDeps {
   signer: UrlSigner;
 }
 
-const AUDIO_PATH = /^\/jobs\/([^/]+)\/audio$/;
+/** Paths a signed `?token=` opens, by purpose (`Job.audioUrl`, `Transcript.exportUrl`). */
+const SIGNED_PATHS: readonly [RegExp, SignedPurpose][] = [
+  [/^\/jobs\/([^/]+)\/audio$/, 'audio'],
+  [/^\/jobs\/([^/]+)\/export\/[^/]+$/, 'export'],
+];
 
 /** Reads the key out of an `Authorization: Bearer <key>` value; undefined when absent. */
 function bearer(value: unknown): string | undefined {
@@ -67,9 +71,13 @@ async function authenticateRequest(deps: AuthDeps, req: Request): Promise<Princi
   const em = deps.orm.em.fork();
   const key = bearer(req.headers.authorization);
   if (key) return authenticateApiKey(em, key);
-  const audio = req.baseUrl === '/api/v1' ? AUDIO_PATH.exec(req.path) : null;
   const token = typeof req.query.token === 'string' ? req.query.token : undefined;
-  if (audio && token) return authenticateSignedUrl(deps, em, token, decodeURIComponent(audio[1]!));
+  if (token && req.baseUrl === '/api/v1') {
+    for (const [pattern, purpose] of SIGNED_PATHS) {
+      const m = pattern.exec(req.path);
+      if (m) return authenticateSignedUrl(deps, em, token, decodeURIComponent(m[1]!), purpose);
+    }
+  }
   throw keyMissing('send it as "Authorization: Bearer <key>"');
 }
 
@@ -78,12 +86,13 @@ async function authenticateSignedUrl(
   em: EntityManager,
   token: string,
   jobId: string,
+  purpose: SignedPurpose,
 ): Promise<Principal> {
-  const grant = await deps.signer.verify(token, jobId);
+  const grant = await deps.signer.verify(token, jobId, purpose);
   if (!grant) {
     throw new UnauthenticatedError(
       'KEY_INVALID',
-      'This audio link is invalid or has expired. Reload the job to get a fresh link.',
+      `This ${purpose} link is invalid or has expired. Reload the job to get a fresh link.`,
     );
   }
   if (!grant.keyId) return grant;

@@ -14,7 +14,12 @@ import type { Principal } from './principal.js';
 export const SIGNED_URL_TTL_SECONDS = 6 * 3600;
 /** Redis key of the shared signing secret (created by the first api process). */
 const SECRET_KEY = 'kazru:url-signing-secret';
-const AUDIENCE = 'kazru:job-audio';
+/** What a link opens: a job's audio (`Job.audioUrl`) or its exports (`Transcript.exportUrl`). */
+export type SignedPurpose = 'audio' | 'export';
+const AUDIENCES: Record<SignedPurpose, string> = {
+  audio: 'kazru:job-audio',
+  export: 'kazru:job-export',
+};
 
 /** What a valid token grants. */
 export interface SignedGrant extends Principal {
@@ -54,30 +59,39 @@ export class UrlSigner {
   }
 
   /**
-   * A token for one job's audio, valid {@link SIGNED_URL_TTL_SECONDS}.
+   * A token for one job's audio (or, with `purpose` `export`, its export downloads), valid
+   * {@link SIGNED_URL_TTL_SECONDS}. A token of one purpose is refused for the other.
    * @throws AppError SERVICE_UNAVAILABLE when Redis cannot be reached.
    */
-  async sign(jobId: string, principal: Principal): Promise<string> {
+  async sign(
+    jobId: string,
+    principal: Principal,
+    purpose: SignedPurpose = 'audio',
+  ): Promise<string> {
     const secret = await this.key();
     return new SignJWT({ tid: principal.tenantId, kid: principal.keyId })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(jobId)
-      .setAudience(AUDIENCE)
+      .setAudience(AUDIENCES[purpose])
       .setIssuedAt()
       .setExpirationTime(`${SIGNED_URL_TTL_SECONDS}s`)
       .sign(secret);
   }
 
   /**
-   * Verifies a token for a job.
+   * Verifies a token for a job and purpose.
    * @returns the grant, or null when the token is malformed, forged, expired or for another job.
    * @throws AppError SERVICE_UNAVAILABLE when Redis cannot be reached.
    */
-  async verify(token: string, jobId: string): Promise<SignedGrant | null> {
+  async verify(
+    token: string,
+    jobId: string,
+    purpose: SignedPurpose = 'audio',
+  ): Promise<SignedGrant | null> {
     const secret = await this.key();
     try {
       const { payload } = await jwtVerify(token, secret, {
-        audience: AUDIENCE,
+        audience: AUDIENCES[purpose],
         algorithms: ['HS256'],
         subject: jobId,
       });

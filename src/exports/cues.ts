@@ -11,6 +11,8 @@ export interface Cue {
   startMs: number;
   endMs: number;
   speakerLabel: string;
+  /** BCP-47 tag of the segment's language, when known. */
+  language: string | null;
   text: string;
 }
 
@@ -20,6 +22,11 @@ export interface CueLimits {
   maxSeconds: number;
   /** Most characters of text in a cue, label excluded (two 42-character lines). */
   maxChars: number;
+  /**
+   * Whether a piece of a segment's text fits one cue as it will be written (e.g. in two lines of
+   * at most 42 characters, label included); checked in addition to `maxChars` when given.
+   */
+  fits?: (text: string, segment: ExportSegment, label: string) => boolean;
 }
 
 /** Default limits: about 7 s and 84 characters per cue, common subtitle guidelines. */
@@ -89,7 +96,11 @@ const piecesChars = (tokens: Token[], from: number, to: number): number =>
  * come out balanced instead of a full cue followed by a two-word tail.
  * @returns start indexes of each piece (the first is always 0)
  */
-function chooseCuts(tokens: Token[], limits: CueLimits): number[] {
+function chooseCuts(
+  tokens: Token[],
+  limits: CueLimits,
+  fits: (from: number, to: number) => boolean,
+): number[] {
   const total = piecesChars(tokens, 0, tokens.length);
   const span = tokens[tokens.length - 1].endMs - tokens[0].startMs;
   const maxMs = limits.maxSeconds * 1000;
@@ -108,17 +119,18 @@ function chooseCuts(tokens: Token[], limits: CueLimits): number[] {
       }
       cuts.push(best);
     }
-    const fits = cuts.every((from, k) => {
+    const allFit = cuts.every((from, k) => {
       const to = cuts[k + 1] ?? tokens.length;
       if (to - from === 1) {
         return true; // a single word cannot be split further
       }
       return (
         piecesChars(tokens, from, to) <= limits.maxChars &&
-        tokens[to - 1].endMs - tokens[from].startMs <= maxMs
+        tokens[to - 1].endMs - tokens[from].startMs <= maxMs &&
+        fits(from, to)
       );
     });
-    if (fits) {
+    if (allFit) {
       return cuts;
     }
   }
@@ -133,11 +145,21 @@ function segmentCues(segment: ExportSegment, label: string, limits: CueLimits): 
   }
   const startMs = toMilliseconds(segment.start);
   const endMs = Math.max(startMs, toMilliseconds(segment.end));
-  if (charCount(text) <= limits.maxChars && endMs - startMs <= limits.maxSeconds * 1000) {
-    return [{ startMs, endMs, speakerLabel: label, text }];
+  const fitsText = (t: string) => limits.fits?.(t, segment, label) ?? true;
+  if (
+    charCount(text) <= limits.maxChars &&
+    endMs - startMs <= limits.maxSeconds * 1000 &&
+    fitsText(text)
+  ) {
+    return [{ startMs, endMs, speakerLabel: label, language: segment.language ?? null, text }];
   }
   const tokens = tokenize(segment, text, startMs, endMs);
-  const cuts = chooseCuts(tokens, limits);
+  const joined = (from: number, to: number) =>
+    tokens
+      .slice(from, to)
+      .map((t) => t.text)
+      .join(' ');
+  const cuts = chooseCuts(tokens, limits, (from, to) => fitsText(joined(from, to)));
   const cues: Cue[] = [];
   let prevEnd = startMs;
   for (const [k, from] of cuts.entries()) {
@@ -151,10 +173,8 @@ function segmentCues(segment: ExportSegment, label: string, limits: CueLimits): 
       startMs: pieceStart,
       endMs: Math.max(pieceStart, pieceEnd),
       speakerLabel: label,
-      text: tokens
-        .slice(from, to)
-        .map((t) => t.text)
-        .join(' '),
+      language: segment.language ?? null,
+      text: joined(from, to),
     });
     prevEnd = pieceEnd;
   }

@@ -1,17 +1,10 @@
 /**
  * File names and content types of exports.
  */
+import { EXPORT_FORMAT_REGISTRY } from './formats.js';
+import { EXPORT_SCRIPTS } from './options.js';
+import type { ExportScript } from './script/transliterate.js';
 import type { ExportFormat } from './types.js';
-
-/** Extension (no dot) and HTTP `Content-Type` of each export format. All are UTF-8 text. */
-export const EXPORT_FILE_TYPES: Readonly<
-  Record<ExportFormat, { extension: string; contentType: string }>
-> = Object.freeze({
-  TXT: { extension: 'txt', contentType: 'text/plain; charset=utf-8' },
-  SRT: { extension: 'srt', contentType: 'application/x-subrip; charset=utf-8' },
-  VTT: { extension: 'vtt', contentType: 'text/vtt; charset=utf-8' },
-  JSON: { extension: 'json', contentType: 'application/json; charset=utf-8' },
-});
 
 /** Used when nothing usable is left of the upload name. */
 const FALLBACK_BASE = 'transcript';
@@ -26,11 +19,17 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;
  * result is NFC-normalised. Directory parts are dropped (`../a/b.wav` → `b.srt`); control and
  * invisible format characters (e.g. right-to-left override) and the characters Windows forbids
  * (`<>:"/\|?*`) are removed; leading/trailing dots and spaces are trimmed; the base name is cut
- * to 100 characters; an empty result becomes `transcript.<ext>`.
+ * to 100 characters; an empty result becomes `transcript.<ext>`. A Latin script is carried in
+ * the name (`интервью-latn.docx`, `интервью-bgnpcgn.srt`; see `EXPORT_SCRIPTS`).
  * The result still needs RFC 5987/6266 encoding when put into a `Content-Disposition` header.
  */
-export function exportFilename(uploadFilename: string, format: ExportFormat): string {
-  const { extension } = EXPORT_FILE_TYPES[format];
+export function exportFilename(
+  uploadFilename: string,
+  format: ExportFormat,
+  script: ExportScript = 'ORIGINAL',
+): string {
+  const { extension } = EXPORT_FORMAT_REGISTRY[format];
+  const suffix = EXPORT_SCRIPTS[script].fileSuffix;
   const name = (uploadFilename ?? '').normalize('NFC');
   const leaf = name.split(/[/\\]/).pop() ?? '';
   const dot = leaf.lastIndexOf('.');
@@ -48,5 +47,5 @@ export function exportFilename(uploadFilename: string, format: ExportFormat): st
   } else if (WINDOWS_RESERVED.test(base)) {
     base = `${base}_`;
   }
-  return `${base}.${extension}`;
+  return suffix ? `${base}-${suffix}.${extension}` : `${base}.${extension}`;
 }

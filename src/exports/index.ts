@@ -1,11 +1,13 @@
 /**
- * Transcript exports: pure formatters from an {@link ExportDocument} to TXT, SRT, VTT or JSON
- * text, plus download filenames and content types. No I/O.
+ * Transcript exports: pure renderers from an {@link ExportDocument} to TXT, DOCX, SRT, VTT, TSV
+ * or JSON, through one document-to-document step (locale labels, Kazakh in the chosen script),
+ * plus download filenames and content types. No I/O.
  */
 import { BadInputError } from '../errors.js';
-import { renderJson } from './json.js';
-import { renderSrt, renderVtt } from './subtitles.js';
-import { renderTxt } from './text.js';
+import { EXPORT_FORMAT_REGISTRY, EXPORT_FORMATS, type TextFormatSpec } from './formats.js';
+import { exportFilename } from './filename.js';
+import { resolveExportOptions, type ExportOptions, type ExportOptionsInput } from './options.js';
+import { prepareDocument } from './prepare.js';
 import type { ExportDocument, ExportFormat } from './types.js';
 
 export type {
@@ -15,39 +17,105 @@ export type {
   ExportSpeaker,
   ExportWord,
 } from './types.js';
-export { EXPORT_FORMATS } from './types.js';
-export { EXPORT_FILE_TYPES, exportFilename } from './filename.js';
+export {
+  EXPORT_FORMAT_REGISTRY,
+  EXPORT_FORMATS,
+  formatOfExtension,
+  type ExportFormatSpec,
+} from './formats.js';
+export {
+  DEFAULT_EXPORT_OPTIONS,
+  EXPORT_LOCALES,
+  EXPORT_QUERY_PARAMS,
+  EXPORT_SCRIPTS,
+  exportQueryString,
+  parseExportQuery,
+  resolveExportOptions,
+  type ExportLocale,
+  type ExportOptions,
+  type ExportOptionsInput,
+} from './options.js';
+export { prepareDocument, type PreparedDocument } from './prepare.js';
+export {
+  isKazakh,
+  lowerKazakhLatin,
+  normalizeLookalikes,
+  transliterate,
+  upperKazakhLatin,
+  type ExportScript,
+} from './script/transliterate.js';
+export { LETTER_TABLE, type LetterRow } from './script/tables.js';
+export { exportFilename } from './filename.js';
 export { buildCues, DEFAULT_CUE_LIMITS, type Cue, type CueLimits } from './cues.js';
-export { renderSrt, renderVtt, escapeVttText, vttVoiceName } from './subtitles.js';
-export { renderTxt } from './text.js';
-export { renderJson, toTranscriptJson, type TranscriptJson } from './json.js';
+export { escapeVttText, vttVoiceName, wrapCueLines } from './subtitles.js';
+export { toTranscriptJson, type TranscriptJson } from './json.js';
 export { formatTimecode, toMilliseconds } from './timecode.js';
 
-/**
- * Renders a transcript in one export format. The result is a string to be sent as UTF-8
- * (see {@link EXPORT_FILE_TYPES} for the matching `Content-Type`):
- * - `TXT`: readable transcript, `[HH:MM:SS] Label: text` paragraphs ({@link renderTxt});
- * - `SRT`: SubRip with `Label: ` prefixes ({@link renderSrt});
- * - `VTT`: WebVTT with `<v Label>` voice tags ({@link renderVtt});
- * - `JSON`: the versioned {@link TranscriptJson} shape ({@link renderJson}).
- * @throws BadInputError for a format outside {@link ExportFormat} (only reachable from untyped callers)
- */
-export function renderExport(doc: ExportDocument, format: ExportFormat): string {
-  switch (format) {
-    case 'TXT':
-      return renderTxt(doc);
-    case 'SRT':
-      return renderSrt(doc);
-    case 'VTT':
-      return renderVtt(doc);
-    case 'JSON':
-      return renderJson(doc);
-    default: {
-      const unknown: never = format;
-      throw new BadInputError(
-        `Unknown export format "${String(unknown)}". Use one of TXT, SRT, VTT, JSON.`,
-        'UNKNOWN_EXPORT_FORMAT',
-      );
-    }
+function specOf(format: ExportFormat) {
+  const spec = EXPORT_FORMAT_REGISTRY[format];
+  if (!spec) {
+    throw new BadInputError(
+      `Unknown export format "${String(format)}". Use one of ${EXPORT_FORMATS.join(', ')}.`,
+      'UNKNOWN_EXPORT_FORMAT',
+    );
   }
+  return spec;
+}
+
+/**
+ * The registry entry of a text format.
+ * @throws BadInputError UNKNOWN_EXPORT_FORMAT outside the registry, BINARY_FORMAT for DOCX
+ *   (its message points at `Transcript.exportUrl`)
+ */
+export function textFormat(format: ExportFormat): TextFormatSpec {
+  const spec = specOf(format);
+  if (spec.binary) {
+    throw new BadInputError(
+      `${spec.id} is a binary file and cannot be returned as text: download it from Transcript.exportUrl(format: ${spec.id}) (or GET /api/v1/jobs/{id}/export/${spec.extension}).`,
+      'BINARY_FORMAT',
+    );
+  }
+  return spec;
+}
+
+/**
+ * Renders a transcript in a text format (every format but DOCX) as a string to be sent as UTF-8.
+ * `options` are checked and defaulted by {@link resolveExportOptions}.
+ * @throws BadInputError UNKNOWN_EXPORT_FORMAT for a format outside the registry, BINARY_FORMAT
+ *   for DOCX (download it: `Transcript.exportUrl`), INVALID_EXPORT_OPTION for a bad option
+ */
+export function renderExport(
+  doc: ExportDocument,
+  format: ExportFormat,
+  options?: ExportOptionsInput | ExportOptions | null,
+): string {
+  return textFormat(format).render(prepareDocument(doc, resolveExportOptions(options)));
+}
+
+/** A rendered export file. */
+export interface ExportFile {
+  /** UTF-8 text or, for binary formats, the bytes. */
+  body: string | Buffer;
+  /** Download name, e.g. `интервью-latn.docx` (encode it for `Content-Disposition`). */
+  filename: string;
+  mimeType: string;
+}
+
+/**
+ * Renders a transcript in any format, as a file to download.
+ * @throws BadInputError as {@link renderExport}, except that binary formats are rendered
+ */
+export async function renderExportFile(
+  doc: ExportDocument,
+  format: ExportFormat,
+  options?: ExportOptionsInput | ExportOptions | null,
+): Promise<ExportFile> {
+  const spec = specOf(format);
+  const o = resolveExportOptions(options);
+  const body = await spec.render(prepareDocument(doc, o));
+  return {
+    body,
+    filename: exportFilename(doc.filename, format, o.script),
+    mimeType: spec.mimeType,
+  };
 }

@@ -3,7 +3,8 @@
  */
 import { roundSeconds } from './timecode.js';
 import { orderedSegments, speakerLabelOf } from './text-utils.js';
-import type { ExportDocument } from './types.js';
+import type { PreparedDocument } from './prepare.js';
+import type { ExportScript } from './script/transliterate.js';
 
 /**
  * The JSON export, version 1. Keys appear in this order; times are seconds rounded to whole
@@ -32,13 +33,21 @@ export interface TranscriptJson {
     language: string | null;
     words: { text: string; start: number; end: number }[];
   }[];
+  /**
+   * Script of the Kazakh segments' text and words: `ORIGINAL` (as recognised),
+   * `KAZAKH_LATIN_2021` or `BGN_PCGN` (added with issue 13).
+   */
+  script: ExportScript;
 }
 
 const isoOrNull = (d: Date | null): string | null =>
   d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : null;
 
-/** Builds the {@link TranscriptJson} object of a document. */
-export function toTranscriptJson(doc: ExportDocument): TranscriptJson {
+/**
+ * Builds the {@link TranscriptJson} object of a prepared document (labels and Kazakh text as
+ * prepared; the layout options do not apply to JSON).
+ */
+export function toTranscriptJson(doc: PreparedDocument): TranscriptJson {
   return {
     schemaVersion: 1,
     jobId: doc.jobId,
@@ -71,10 +80,11 @@ export function toTranscriptJson(doc: ExportDocument): TranscriptJson {
         }),
       };
     }),
+    script: doc.options.script,
   };
 }
 
 /** Renders {@link TranscriptJson} pretty-printed with two spaces and a final newline. */
-export function renderJson(doc: ExportDocument): string {
+export function renderJson(doc: PreparedDocument): string {
   return JSON.stringify(toTranscriptJson(doc), null, 2) + '\n';
 }

@@ -9,8 +9,8 @@
  * text before handing it over.
  */
 import subsrt from 'subsrt-ts';
-import { buildCues, type Cue, type CueLimits, DEFAULT_CUE_LIMITS } from './cues.js';
-import type { ExportDocument } from './types.js';
+import { buildCues, type Cue, type CueLimits } from './cues.js';
+import type { PreparedDocument } from './prepare.js';
 
 type Caption = Parameters<typeof subsrt.build>[0][number];
 
@@ -47,26 +47,87 @@ export function vttVoiceName(label: string): string {
 }
 
 /**
- * Renders SubRip: numbered cues, `HH:MM:SS,mmm --> HH:MM:SS,mmm`, cue text prefixed with the
- * speaker's label (`Speaker 1: …` or the renamed label), a blank line after each cue, `\n` line
- * ends. SubRip has no escaping; text is written as is (on one line).
+ * Breaks cue text into at most two lines of at most `maxLineChars` characters (code points), at
+ * the space that balances the two lines best.
+ * @returns the lines, or null when the text cannot be written so (then it needs another cue)
  */
-export function renderSrt(doc: ExportDocument, limits: CueLimits = DEFAULT_CUE_LIMITS): string {
-  const captions = toCaptions(buildCues(doc, limits), (cue) =>
-    cue.speakerLabel ? `${cue.speakerLabel}: ${cue.text}` : cue.text,
+export function wrapCueLines(text: string, maxLineChars: number): string[] | null {
+  const chars = Array.from(text);
+  if (chars.length <= maxLineChars) return [text];
+  let best = -1;
+  let bestWidth = Infinity;
+  for (let i = 0; i < chars.length; i++) {
+    if (chars[i] !== ' ') continue;
+    const width = Math.max(i, chars.length - i - 1);
+    if (width <= maxLineChars && width < bestWidth) {
+      best = i;
+      bestWidth = width;
+    }
+  }
+  if (best < 0) return null;
+  return [chars.slice(0, best).join(''), chars.slice(best + 1).join('')];
+}
+
+/** Cue limits of a prepared document: its options, text measured as `lineText` writes it. */
+function cueLimits(
+  doc: PreparedDocument,
+  lineText: (cue: Omit<Cue, 'startMs' | 'endMs'>) => string,
+) {
+  const { maxLineChars, maxCueSeconds } = doc.options;
+  const limits: CueLimits = {
+    maxSeconds: maxCueSeconds,
+    maxChars: 2 * maxLineChars,
+    fits: (text, segment, label) =>
+      wrapCueLines(
+        lineText({ text, speakerLabel: label, language: segment.language ?? null }),
+        maxLineChars,
+      ) !== null,
+  };
+  return limits;
+}
+
+/** Writes cue text in lines (each escaped by `escape`); an over-long word stays on one line. */
+const lines = (text: string, max: number, escape = (t: string) => t): string =>
+  (wrapCueLines(text, max) ?? [text]).map(escape).join(EOL);
+
+/**
+ * Renders SubRip: numbered cues, `HH:MM:SS,mmm --> HH:MM:SS,mmm`, text in at most two lines of
+ * `maxLineChars` (label included) prefixed with the speaker's label (`Сөйлеуші 1: …` or the
+ * renamed label) unless `speakers` is off, `[kk-KZ] ` before the text with `languageTags`, a
+ * blank line after each cue, `\n` line ends. SubRip has no escaping; text is written as is.
+ */
+export function renderSrt(doc: PreparedDocument): string {
+  const o = doc.options;
+  const lineText = (cue: Omit<Cue, 'startMs' | 'endMs'>) => {
+    const label = o.speakers && cue.speakerLabel ? `${cue.speakerLabel}: ` : '';
+    const lang = o.languageTags && cue.language ? `[${cue.language}] ` : '';
+    return `${label}${lang}${cue.text}`;
+  };
+  const captions = toCaptions(buildCues(doc, cueLimits(doc, lineText)), (cue) =>
+    lines(lineText(cue), o.maxLineChars),
   );
   return subsrt.build(captions, { format: 'srt', eol: EOL });
 }
 
 /**
  * Renders WebVTT: `WEBVTT` header, numbered cues, `HH:MM:SS.mmm --> HH:MM:SS.mmm` (hours always
- * present), the speaker as a voice tag (`<v Айгүл Серікова>text`), cue text escaped.
+ * present), the speaker as a voice tag (`<v Айгүл Серікова>text`) unless `speakers` is off, the
+ * language as `<lang kk-KZ>…</lang>` with `languageTags`, cue text escaped and in at most two
+ * lines of `maxLineChars` (tags do not count: players do not show them as text).
  */
-export function renderVtt(doc: ExportDocument, limits: CueLimits = DEFAULT_CUE_LIMITS): string {
-  const captions = toCaptions(buildCues(doc, limits), (cue) => {
-    const voice = vttVoiceName(cue.speakerLabel);
-    const text = escapeVttText(cue.text);
-    return voice ? `<v ${voice}>${text}` : text;
-  });
+export function renderVtt(doc: PreparedDocument): string {
+  const o = doc.options;
+  const captions = toCaptions(
+    buildCues(
+      doc,
+      cueLimits(doc, (cue) => cue.text),
+    ),
+    (cue) => {
+      const voice = o.speakers ? vttVoiceName(cue.speakerLabel) : '';
+      let text = lines(cue.text, o.maxLineChars, escapeVttText);
+      if (o.languageTags && cue.language) text = `<lang ${cue.language}>${text}</lang>`;
+      return voice ? `<v ${voice}>${text}` : text;
+    },
+  );
   return subsrt.build(captions, { format: 'vtt', eol: EOL });
 }

@@ -51,3 +51,42 @@ export function orderedSegments(doc: ExportDocument): ExportSegment[] {
     return byStart !== 0 ? byStart : a.index - b.index;
   });
 }
+
+/** Consecutive segments of one speaker in one language: a paragraph of TXT and DOCX. */
+export interface Turn {
+  /** Seconds of the first segment's start. */
+  start: number;
+  speakerTag: string;
+  label: string;
+  language: string | null;
+  /** Normalised, non-empty texts of its segments, in order. */
+  texts: string[];
+}
+
+/**
+ * Groups the segments of a document into turns, in time order, skipping empty texts. With
+ * `merge`, consecutive segments of the same speaker in the same language form one turn (a change
+ * of language starts a new one, so every paragraph has one language); without, every segment is
+ * its own turn.
+ */
+export function buildTurns(doc: ExportDocument, merge: boolean): Turn[] {
+  const turns: Turn[] = [];
+  for (const segment of orderedSegments(doc)) {
+    const text = normalizeText(segment.text);
+    if (!text) continue;
+    const language = segment.language ?? null;
+    const last = turns.at(-1);
+    if (merge && last && last.speakerTag === segment.speakerTag && last.language === language) {
+      last.texts.push(text);
+    } else {
+      turns.push({
+        start: segment.start,
+        speakerTag: segment.speakerTag,
+        label: speakerLabelOf(doc, segment),
+        language,
+        texts: [text],
+      });
+    }
+  }
+  return turns;
+}

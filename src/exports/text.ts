@@ -2,16 +2,18 @@
  * Plain-text (.txt) transcript renderer.
  */
 import { formatClock } from './timecode.js';
-import { normalizeText, orderedSegments, speakerLabelOf } from './text-utils.js';
-import type { ExportDocument } from './types.js';
+import { buildTurns, normalizeText } from './text-utils.js';
+import type { PreparedDocument } from './prepare.js';
 
 /**
- * Renders a readable UTF-8 transcript with `\n` line ends:
+ * Renders a readable UTF-8 transcript with `\n` line ends, headers in the document's locale
+ * (here `en`; `kk` writes `Транскрипт:`, `Ұзақтығы:` …):
  *
  * ```text
  * Transcript: интервью.mp3
  * Duration: 00:12:34
- * Languages: kk-KZ, ru-RU
+ * Date: 2 January 2026, 03:04 UTC
+ * Languages: Kazakh, Russian
  * Speakers: Айгүл Серікова, Speaker 2
  *
  * [00:00:00] Айгүл Серікова: Сәлеметсіз бе! Қалыңыз қалай?
@@ -19,42 +21,33 @@ import type { ExportDocument } from './types.js';
  * [00:00:04] Speaker 2: Спасибо, хорошо.
  * ```
  *
- * Consecutive segments of the same speaker are joined into one paragraph stamped with the start
- * of its first segment. Duration, Languages and Speakers lines are left out when unknown/empty.
+ * With `mergeTurns` (default) consecutive segments of one speaker in one language are one
+ * paragraph stamped with its first segment's start, else each segment is one. `timestamps: false`
+ * drops the `[HH:MM:SS]`, `speakers: false` the label, `languageTags` adds `(kk-KZ)` after the
+ * label. Duration, Languages and Speakers lines are left out when unknown/empty.
  */
-export function renderTxt(doc: ExportDocument): string {
-  const lines: string[] = [`Transcript: ${normalizeText(doc.filename)}`];
+export function renderTxt(doc: PreparedDocument): string {
+  const { options: o, strings: s } = doc;
+  const lines: string[] = [`${s.transcript}: ${normalizeText(doc.filename)}`];
   if (doc.durationSeconds !== null && Number.isFinite(doc.durationSeconds)) {
-    lines.push(`Duration: ${formatClock(doc.durationSeconds)}`);
+    lines.push(`${s.duration}: ${formatClock(doc.durationSeconds)}`);
   }
+  lines.push(`${s.date}: ${s.createdText}`);
   if (doc.languages.length > 0) {
-    lines.push(`Languages: ${doc.languages.join(', ')}`);
+    lines.push(`${s.languages}: ${s.languageList}`);
   }
-  if (doc.speakers.length > 0) {
-    lines.push(`Speakers: ${doc.speakers.map((s) => normalizeText(s.label) || s.tag).join(', ')}`);
+  if (doc.speakers.length > 0 && o.speakers) {
+    lines.push(
+      `${s.speakers}: ${doc.speakers.map((sp) => normalizeText(sp.label) || sp.tag).join(', ')}`,
+    );
   }
-
-  const paragraphs: { start: number; tag: string; label: string; texts: string[] }[] = [];
-  for (const segment of orderedSegments(doc)) {
-    const text = normalizeText(segment.text);
-    if (!text) {
-      continue;
-    }
-    const last = paragraphs.at(-1);
-    if (last && last.tag === segment.speakerTag) {
-      last.texts.push(text);
-    } else {
-      paragraphs.push({
-        start: segment.start,
-        tag: segment.speakerTag,
-        label: speakerLabelOf(doc, segment),
-        texts: [text],
-      });
-    }
-  }
-  for (const p of paragraphs) {
-    const prefix = p.label ? `${p.label}: ` : '';
-    lines.push('', `[${formatClock(p.start)}] ${prefix}${p.texts.join(' ')}`);
+  for (const turn of buildTurns(doc, o.mergeTurns)) {
+    const parts: string[] = [];
+    if (o.timestamps) parts.push(`[${formatClock(turn.start)}]`);
+    const lang = o.languageTags && turn.language ? `(${turn.language})` : '';
+    const who = [o.speakers ? turn.label : '', lang].filter(Boolean).join(' ');
+    parts.push(who ? `${who}: ${turn.texts.join(' ')}` : turn.texts.join(' '));
+    lines.push('', parts.join(' '));
   }
   return lines.join('\n') + '\n';
 }

@@ -4,11 +4,8 @@
  * no clock, no database, so the same document always renders to the same bytes.
  */
 
-/** The export formats offered to users. */
-export type ExportFormat = 'TXT' | 'SRT' | 'VTT' | 'JSON';
-
-/** Every {@link ExportFormat}, in the order a UI should offer them. */
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['TXT', 'SRT', 'VTT', 'JSON'];
+/** The export formats offered to users (their details are in `formats.ts`). */
+export type ExportFormat = 'TXT' | 'SRT' | 'VTT' | 'JSON' | 'DOCX' | 'TSV';
 
 /** One recognised word. Times in seconds from the start of the audio. */
 export interface ExportWord {
@@ -41,6 +38,13 @@ export interface ExportSpeaker {
   label: string;
   speakingSeconds: number;
   segmentCount: number;
+  /** 0-based order of first appearance; default its position in {@link ExportDocument.speakers}. */
+  ordinal?: number;
+  /**
+   * False while the label is still the engine's default (`Speaker 1`): exports then write the
+   * locale's default label (`Сөйлеуші 1`, `Спикер 1`). Absent means the label is used as given.
+   */
+  renamed?: boolean;
 }
 
 /** Everything an export needs about one finished job. */
@@ -55,4 +59,8 @@ export interface ExportDocument {
   segments: ExportSegment[];
   createdAt: Date;
   completedAt: Date | null;
+  /** Id of the speech engine that recognised it (`speechkit`, `openai`, `demo`), when known. */
+  engine?: string | null;
+  /** How long the service keeps recording and transcript after upload, in hours (DOCX footer). */
+  retentionHours?: number | null;
 }

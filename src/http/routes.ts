@@ -1,7 +1,9 @@
 /**
  * Plain HTTP endpoints beside GraphQL:
- * - `GET /api/v1/jobs/:id/export/:format` downloads a transcript (txt|srt|vtt|json) named after
- *   the upload; non-ASCII names (Kazakh letters) use RFC 5987 `filename*` via express.
+ * - `GET /api/v1/jobs/:id/export/:format` downloads a transcript in any format of the export
+ *   registry (txt, docx, srt, vtt, tsv, json) with export options as query parameters
+ *   (`?script=kazakh-latin-2021&timestamps=false&locale=ru`), named after the upload and the
+ *   script; non-ASCII names (Kazakh letters) use RFC 5987 `filename*` via express.
  * - `GET /api/v1/jobs/:id/audio` streams a completed job's OGG/Opus audio for playback (HTTP
  *   Range requests supported, so players can seek).
  * - `GET /api/v1/health/live` answers 200 while the process serves requests (liveness).
@@ -16,17 +18,17 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import { AppError, BadInputError } from '../errors.js';
 import {
-  EXPORT_FILE_TYPES,
-  exportFilename,
-  renderExport,
-  type ExportFormat,
+  EXPORT_FORMAT_REGISTRY,
+  EXPORT_FORMATS,
+  formatOfExtension,
+  parseExportQuery,
+  renderExportFile,
 } from '../exports/index.js';
 import type { JobService } from '../services/job.service.js';
 import { principalOf } from '../auth/principal.js';
 import { describeEngineHealth } from '../stt/registry.js';
 
 const run = promisify(execFile);
-const FORMATS: Record<string, ExportFormat> = { txt: 'TXT', srt: 'SRT', vtt: 'VTT', json: 'JSON' };
 
 /** Dependencies of the HTTP routes. The caller's tenant comes from `principalOf(res)`. */
 export interface RouteDeps {
@@ -91,24 +93,26 @@ export function createApiRouter(deps: RouteDeps): Router {
 
   router.get('/jobs/:id/export/:format', async (req, res) => {
     try {
-      const format = FORMATS[String(req.params.format).toLowerCase()];
-      if (!format) {
+      const spec = formatOfExtension(String(req.params.format));
+      if (!spec) {
+        const allowed = EXPORT_FORMATS.map((f) => EXPORT_FORMAT_REGISTRY[f].extension);
         throw new BadInputError(
-          'Unknown export format: use txt, srt, vtt or json.',
+          `Unknown export format "${String(req.params.format)}": use one of ${allowed.join(', ')}.`,
           'INVALID_FORMAT',
         );
       }
+      const options = parseExportQuery(req.query as Record<string, unknown>);
       const em = deps.orm.em.fork();
       const doc = await deps.jobs.exportDocument(
         em,
         principalOf(res).tenantId,
         String(req.params.id),
       );
-      const body = renderExport(doc, format);
-      res.attachment(exportFilename(doc.filename, format));
-      res.type(EXPORT_FILE_TYPES[format].contentType);
+      const file = await renderExportFile(doc, spec.id, options);
+      res.attachment(file.filename);
+      res.type(file.mimeType);
       res.setHeader('Cache-Control', 'no-store');
-      res.send(body);
+      res.send(file.body);
     } catch (err) {
       sendError(res, err);
     }

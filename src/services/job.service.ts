@@ -470,7 +470,7 @@ export class JobService {
         'NO_TRANSCRIPT',
       );
     }
-    return buildExportDocument(reader, job, transcript);
+    return this.buildExportDocument(reader, job, transcript);
   }
 
   /** The export document of a job's transcript (see `./export-document.ts`). */
@@ -479,7 +479,10 @@ export class JobService {
     job: Job,
     transcript: TranscriptRow,
   ): Promise<ExportDocument> {
-    return buildExportDocument(reader, job, transcript);
+    return buildExportDocument(reader, job, transcript, {
+      engineName: this.deps.engines.get(job.engine)?.info.name,
+      retentionHours: this.deps.config.retentionHours,
+    });
   }
 
   /**

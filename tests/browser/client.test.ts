@@ -179,7 +179,37 @@ test('renaming a speaker inline shows the name at once and the SRT download carr
   expect(download.suggestedFilename()).toBe('dialogue-mono.srt');
   const srt = fs.readFileSync(await download.path(), 'utf8');
   expect(srt).toContain('Әйгерім: Сәлеметсіз бе');
-  expect(srt).toContain('Speaker 2: Здравствуйте');
+  // Default labels and headers follow the page's language (Kazakh here).
+  expect(srt).toContain('Сөйлеуші 2: Здравствуйте');
+
+  // Kazakh Latin: the preview shows it at once, the DOCX carries it and says so in its name.
+  await view.locator('select[data-option=script]').selectOption('KAZAKH_LATIN_2021');
+  const preview = view.getByTestId('export-preview');
+  await preview.getByText('Sälemetsız be', { exact: false }).waitFor();
+  const shown = (await preview.textContent())!.replace(/\s+/g, ' ');
+  expect(shown).toContain('Äigerım: Sälemetsız be'); // renamed, speaks Kazakh: Latin
+  expect(shown).toContain('Söileuşı 2: Здравствуйте'); // default label; Russian stays Cyrillic
+  await b.screenshot('4b-export-latin');
+  const [docx] = await Promise.all([
+    page.waitForEvent('download'),
+    view.locator('button[data-export=docx]').click(),
+  ]);
+  expect(docx.suggestedFilename()).toBe('dialogue-mono-latn.docx');
+  expect(
+    fs
+      .readFileSync(await docx.path())
+      .subarray(0, 2)
+      .toString(),
+  ).toBe('PK');
+  await view.locator('input[data-option=timestamps]').uncheck();
+  const [txt] = await Promise.all([
+    page.waitForEvent('download'),
+    view.locator('button[data-export=txt]').click(),
+  ]);
+  const text = fs.readFileSync(await txt.path(), 'utf8');
+  expect(text).toMatch(/^Transkript: dialogue-mono\.ogg\n/);
+  expect(text).toContain('\nÄigerım: Sälemetsız be');
+  expect(text).not.toMatch(/\[\d\d:\d\d:\d\d\]/);
 });
 
 test('the play button seeks the audio; the playing segment is highlighted', async () => {

@@ -233,7 +233,14 @@ test('rename a speaker: the new name is in every export and in the downloads; SR
   expect(await txt.text()).toContain(newName);
   const json = await fetch(`${t.url}/api/v1/jobs/${job.id}/export/json`);
   expect(((await json.json()) as any).speakers.map((s: any) => s.label)).toContain(newName);
-  expect((await fetch(`${t.url}/api/v1/jobs/${job.id}/export/docx`)).status).toBe(400);
+  expect((await fetch(`${t.url}/api/v1/jobs/${job.id}/export/pdf`)).status).toBe(400);
+  const docx = await fetch(`${t.url}/api/v1/jobs/${job.id}/export/docx`);
+  expect(docx.status).toBe(200);
+  expect(
+    Buffer.from(await docx.arrayBuffer())
+      .subarray(0, 2)
+      .toString(),
+  ).toBe('PK'); // a ZIP package
   expect(
     (await fetch(`${t.url}/api/v1/jobs/00000000-0000-0000-0000-000000000000/export/srt`)).status,
   ).toBe(404);

@@ -37,11 +37,14 @@ test('the contract names are present', async () => {
     'jobProgress(id: ID!): JobProgressEvent!',
     'job(id: ID!): Job',
     'audioUrl: String',
-    'export(format: ExportFormat!): String!',
     'node(id: ID!): Node',
     'interface Node',
     'type Job implements Node',
     'errorCode: JobErrorCode',
+    'export(format: ExportFormat!, options: ExportOptionsInput): String!',
+    'exportUrl(format: ExportFormat!, options: ExportOptionsInput): String!',
+    'enum Script',
+    'input ExportOptionsInput',
   ]) {
     expect(sdl).toContain(s);
   }

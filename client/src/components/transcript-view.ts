@@ -4,7 +4,8 @@
  * the list (`<kazru-segment-list>`) renders the rows in view and fetches further windows as it
  * scrolls. Clicking a segment (or Enter/Space) plays from its start; the segment being played is
  * found (its window loaded if need be), highlighted and kept in view. Speakers are renamed inline
- * (`<kazru-speakers>`), and the transcript downloads as TXT, SRT, VTT or JSON.
+ * (`<kazru-speakers>`), and the transcript downloads in any export format, script and options
+ * (`<kazru-export-panel>`).
  *
  * A completed transcript opens on a {@link Workbench} (issue 12): its rows edit in place (the
  * audio pauses while the user types and resumes on save), `<kazru-workbench-bar>` offers undo,
@@ -16,7 +17,6 @@ import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import {
   ApiError,
-  downloadExport,
   fetchJob,
   fetchSegments,
   followJob,
@@ -32,13 +32,13 @@ import type { TranscriptChange } from '../workbench-api.js';
 import { isTerminal } from './job-list.js';
 import type { SegmentList, SegmentPlayEvent } from './segment-list.js';
 import './segment-list.js';
+import type { PreviewSegment } from './export-panel.js';
+import './export-panel.js';
 import type { SpeakersChangedEvent } from './speaker-list.js';
 import './speaker-list.js';
 import { announce, errorText, progressBar, sharedStyles, LocalizedElement } from './shared.js';
 import { redoWith, undoWith } from './workbench-bar.js';
 import './workbench-bar.js';
-
-const EXPORT_FORMATS = ['txt', 'srt', 'vtt', 'json'] as const;
 
 @customElement('kazru-transcript')
 export class TranscriptView extends LocalizedElement {
@@ -52,7 +52,6 @@ export class TranscriptView extends LocalizedElement {
   @state() private windows?: SegmentWindows<Segment>;
   @state() private loadError = '';
   @state() private active = -1;
-  @state() private downloadError = '';
   @state() private audioError = false;
   @state() private retrying = false;
   /** The open transcript's workbench (once COMPLETED). */
@@ -112,13 +111,6 @@ export class TranscriptView extends LocalizedElement {
         min-height: 1.75rem;
         padding: 0 0.5rem;
         margin-left: 0.5rem;
-      }
-      .exports {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
-        align-items: center;
-        margin-bottom: 1rem;
       }
     `,
   ];
@@ -319,13 +311,22 @@ export class TranscriptView extends LocalizedElement {
     if (this.wb) this.wb.speakers = ev.detail;
   }
 
-  private async download(format: string) {
-    this.downloadError = '';
-    try {
-      await downloadExport(this.jobId, format);
-    } catch (err) {
-      this.downloadError = errorText(err);
+  /** The first loaded segments with their speakers' labels, for the export preview. */
+  private previewSegments(tr: TranscriptHead): PreviewSegment[] {
+    const speakers = new Map(tr.speakers.map((s, i) => [s.id, { label: s.label, ordinal: i }]));
+    const out: PreviewSegment[] = [];
+    for (let i = 0; i < 4; i++) {
+      const seg = this.windows?.at(i);
+      if (!seg) break;
+      const sp = speakers.get(seg.speaker.id);
+      out.push({
+        label: sp?.label ?? '',
+        speakerOrdinal: sp?.ordinal ?? 0,
+        text: seg.text,
+        language: seg.language,
+      });
     }
+    return out;
   }
 
   // ---- rendering ------------------------------------------------------------------------
@@ -400,22 +401,10 @@ export class TranscriptView extends LocalizedElement {
         @speaker-renaming=${(e: CustomEvent<{ id: string; label: string }>) =>
           this.wb?.expectRename(e.detail.id, e.detail.label)}
       ></kazru-speakers>
-      <div class="exports" role="group" aria-label=${t('downloads')}>
-        <span>${t('downloads')}</span>
-        ${EXPORT_FORMATS.map(
-          (f) =>
-            html`<button
-              data-export=${f}
-              aria-label=${t('downloadAs', { format: f.toUpperCase() })}
-              @click=${() => void this.download(f)}
-            >
-              ${f.toUpperCase()}
-            </button>`,
-        )}
-      </div>
-      ${
-        this.downloadError ? html`<p class="error" role="alert">${this.downloadError}</p>` : nothing
-      }
+      <kazru-export-panel
+        .jobId=${job.id}
+        .preview=${this.previewSegments(tr)}
+      ></kazru-export-panel>
       ${this.wb ? this.renderWorkbench(this.wb) : nothing}
       <h3 class="visually-hidden">${t('transcript')}</h3>
       <kazru-segment-list

@@ -1,7 +1,14 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { Segment, Speaker, Transcript, Word } from '../../db/entities/index.js';
 import { BadInputError } from '../../errors.js';
-import { renderExport } from '../../exports/index.js';
+import {
+  EXPORT_FORMAT_REGISTRY,
+  exportQueryString,
+  renderExport,
+  resolveExportOptions,
+  textFormat,
+  type ExportOptionsInput as ExportOptionsValues,
+} from '../../exports/index.js';
 import type {
   SegmentRow,
   SpeakerRow,
@@ -10,6 +17,7 @@ import type {
 } from '../../services/transcript-reader.js';
 import type { GraphQLContext } from '../context.js';
 import { ExportFormatEnum } from '../types/enums.js';
+import { ExportOptionsInput } from '../types/export.js';
 
 /**
  * Transcript fields read through the request's {@link GraphQLContext.transcripts} reader: roots
@@ -62,17 +70,47 @@ export class TranscriptResolver {
   }
 
   @FieldResolver(() => String, {
-    description: 'The transcript rendered as TXT, SRT, VTT or JSON (UTF-8).',
+    description:
+      'The transcript rendered in a text format (TXT, SRT, VTT, TSV, JSON; UTF-8) with options. DOCX is binary: asking for it here is BAD_USER_INPUT (reason BINARY_FORMAT); download it from exportUrl.',
   })
   async export(
     @Root() t: TranscriptRow,
-    @Arg('format', () => ExportFormatEnum, { description: 'Which format to render.' })
+    @Arg('format', () => ExportFormatEnum, { description: 'The format to render.' })
     format: ExportFormatEnum,
     @Ctx() ctx: GraphQLContext,
+    @Arg('options', () => ExportOptionsInput, {
+      nullable: true,
+      description: 'Script, layout and locale; omitted fields take their defaults.',
+    })
+    options?: ExportOptionsInput | null,
   ): Promise<string> {
+    const resolved = resolveExportOptions(options as ExportOptionsValues | null);
+    textFormat(format); // DOCX: BAD_USER_INPUT pointing at exportUrl, before any read
     const job = await ctx.jobs.get(ctx.em, ctx.tenantId, t.jobId);
     const doc = await ctx.jobs.buildExportDocument(ctx.transcripts, job, t);
-    return renderExport(doc, format);
+    return renderExport(doc, format, resolved);
+  }
+
+  @FieldResolver(() => String, {
+    description:
+      'A download link for the transcript in any format with options (GET /api/v1/jobs/{id}/export/{extension}?…), named after the upload with the script (`интервью-latn.docx`). It carries a signed token (valid 6 h, bound to this job and your API key), so it works without an Authorization header.',
+  })
+  async exportUrl(
+    @Root() t: TranscriptRow,
+    @Arg('format', () => ExportFormatEnum, { description: 'The format to download.' })
+    format: ExportFormatEnum,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('options', () => ExportOptionsInput, {
+      nullable: true,
+      description: 'Script, layout and locale; omitted fields take their defaults.',
+    })
+    options?: ExportOptionsInput | null,
+  ): Promise<string> {
+    const resolved = resolveExportOptions(options as ExportOptionsValues | null);
+    const token = await ctx.signer.sign(t.jobId, ctx.principal, 'export');
+    const query = exportQueryString(resolved);
+    const ext = EXPORT_FORMAT_REGISTRY[format].extension;
+    return `/api/v1/jobs/${encodeURIComponent(t.jobId)}/export/${ext}?${query}${query ? '&' : ''}token=${token}`;
   }
 
   @Mutation(() => Speaker, {

@@ -6,14 +6,27 @@ import {
   WebhookDeliveryStatus,
   WebhookEventType,
 } from '../../webhooks/types.js';
+import {
+  EXPORT_FORMAT_REGISTRY,
+  EXPORT_FORMATS,
+  EXPORT_SCRIPTS,
+  type ExportFormat,
+  type ExportScript,
+} from '../../exports/index.js';
 
-/** Export formats offered by `Transcript.export` and the download URL. */
-export enum ExportFormatEnum {
-  TXT = 'TXT',
-  SRT = 'SRT',
-  VTT = 'VTT',
-  JSON = 'JSON',
-}
+/** GraphQL enum `ExportFormat`: every format of the export registry (`src/exports/formats.ts`). */
+export const ExportFormatEnum = Object.freeze(
+  Object.fromEntries(EXPORT_FORMATS.map((f) => [f, f])) as { [F in ExportFormat]: F },
+);
+export type ExportFormatEnum = ExportFormat;
+
+/** GraphQL enum `Script`: the scripts of `src/exports/options.ts`. */
+export const ScriptEnum = Object.freeze(
+  Object.fromEntries(Object.keys(EXPORT_SCRIPTS).map((s) => [s, s])) as {
+    [S in ExportScript]: S;
+  },
+);
+export type ScriptEnum = ExportScript;
 
 registerEnumType(JobStatus, {
   name: 'JobStatus',
@@ -67,16 +80,6 @@ registerEnumType(JobErrorCodeEnum, {
     Object.entries(JOB_ERROR_CODES).map(([code, description]) => [code, { description }]),
   ),
 });
-registerEnumType(ExportFormatEnum, {
-  name: 'ExportFormat',
-  description: 'Download formats of a transcript (`Transcript.export`, the REST export route).',
-  valuesConfig: {
-    TXT: { description: 'Plain text: `[HH:MM:SS] Speaker: text` paragraphs (UTF-8).' },
-    SRT: { description: 'SubRip subtitles with speaker prefixes.' },
-    VTT: { description: 'WebVTT subtitles with `<v Speaker>` voice tags.' },
-    JSON: { description: 'The versioned transcript JSON: speakers, segments, words, times.' },
-  },
-});
 registerEnumType(WebhookEventType, {
   name: 'WebhookEventType',
   description:
@@ -123,4 +126,22 @@ registerEnumType(WebhookAttemptOutcome, {
     },
     URL_REFUSED: { description: 'The URL is no longer allowed (e.g. http://): retried.' },
   },
+});
+registerEnumType(ExportFormatEnum, {
+  name: 'ExportFormat',
+  description:
+    'Export formats. Text formats come from Transcript.export; every format downloads from Transcript.exportUrl.',
+  valuesConfig: Object.fromEntries(
+    EXPORT_FORMATS.map((f) => [f, { description: EXPORT_FORMAT_REGISTRY[f].description }]),
+  ),
+});
+registerEnumType(ScriptEnum, {
+  name: 'Script',
+  description: 'Script of the Kazakh (kk-KZ) segments of an export; Russian stays in Cyrillic.',
+  valuesConfig: Object.fromEntries(
+    (Object.keys(EXPORT_SCRIPTS) as ExportScript[]).map((s) => [
+      s,
+      { description: EXPORT_SCRIPTS[s].description },
+    ]),
+  ),
 });

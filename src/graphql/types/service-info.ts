@@ -2,6 +2,12 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { Config } from '../../config/config.js';
 import { Diarization, SUPPORTED_LANGUAGES } from '../../domain.js';
 import type { EngineRegistry } from '../../stt/registry.js';
+import {
+  ExportFormatInfo,
+  exportFormatInfos,
+  ExportScriptInfo,
+  exportScriptInfos,
+} from './export.js';
 
 /**
  * File name extensions the upload accepts, lower case without the dot. The server decides by
@@ -73,6 +79,14 @@ export class ServiceInfo {
 
   @Field(() => ID, { description: 'Engine used when an upload names none (`Engine.id`).' })
   defaultEngine!: string;
+
+  @Field(() => [ExportFormatInfo], {
+    description: 'Export formats, in the order to offer them (Transcript.export / exportUrl).',
+  })
+  exportFormats!: ExportFormatInfo[];
+
+  @Field(() => [ExportScriptInfo], { description: 'Scripts an export can be written in.' })
+  exportScripts!: ExportScriptInfo[];
 }
 
 /** Builds the {@link ServiceInfo} a server with `config` and `engines` reports. */
@@ -91,5 +105,7 @@ export function serviceInfoFrom(config: Config, engines: EngineRegistry): Servic
     retentionHours: config.retentionHours,
     acceptedExtensions: [...ACCEPTED_EXTENSIONS],
     languages: [...SUPPORTED_LANGUAGES, 'auto'],
+    exportFormats: exportFormatInfos(),
+    exportScripts: exportScriptInfos(),
   };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import {
   buildCues,
-  EXPORT_FILE_TYPES,
+  EXPORT_FORMAT_REGISTRY,
   EXPORT_FORMATS,
   exportFilename,
   formatTimecode,
@@ -13,11 +13,19 @@ import {
   toMilliseconds,
   type ExportDocument,
   type ExportFormat,
+  type ExportOptionsInput,
   type ExportSegment,
   type TranscriptJson,
 } from '../../../src/exports/index.js';
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * These tests predate export options (issue 13): they render with English headers and labels
+ * (the default locale is now `kk`, tested in script.test.ts and goldens.test.ts).
+ */
+const render = (doc: ExportDocument, format: ExportFormat, options: ExportOptionsInput = {}) =>
+  renderExport(doc, format, { locale: 'en', ...options });
 
 const KAZAKH = 'ә ғ қ ң ө ұ ү һ і Ә Ғ Қ Ң Ө Ұ Ү Һ І';
 
@@ -103,7 +111,7 @@ describe('time codes', () => {
 
 describe('SRT', () => {
   test('exact output: numbered cues, comma times, label prefixes, blank line between cues', () => {
-    expect(renderExport(interview(), 'SRT')).toBe(
+    expect(render(interview(), 'SRT')).toBe(
       [
         '1',
         '00:00:00,000 --> 00:00:02,500',
@@ -123,7 +131,7 @@ describe('SRT', () => {
   });
 
   test('rounds 3599.9995 s to 01:00:00,000, clamps negative starts and ends before starts', () => {
-    const srt = renderExport(
+    const srt = render(
       makeDoc([
         seg({ index: 0, start: -1, end: 0.0004, text: 'бір' }),
         seg({ index: 1, start: 3599.9995, end: 3601.1234, text: 'екі' }),
@@ -137,7 +145,7 @@ describe('SRT', () => {
   });
 
   test('falls back to the document speaker label, then to "Speaker N"', () => {
-    const srt = renderExport(
+    const srt = render(
       makeDoc([
         seg({ index: 0, start: 0, end: 1, text: 'а', speakerLabel: '' }),
         seg({ index: 1, start: 1, end: 2, text: 'б', speakerTag: '4', speakerLabel: ' ' }),
@@ -150,11 +158,12 @@ describe('SRT', () => {
 
   test('Kazakh and Cyrillic letters survive byte-exactly in UTF-8', () => {
     const label = 'Әлия Ғабитқызы Үмбетова';
-    const srt = renderExport(
+    const srt = render(
       makeDoc([
         seg({ index: 0, start: 0, end: 3, text: `${KAZAKH} Щука ёж`, speakerLabel: label }),
       ]),
       'SRT',
+      { maxLineChars: 120 },
     );
     const bytes = Buffer.from(srt, 'utf8');
     expect(bytes.includes(Buffer.from(`${label}: ${KAZAKH} Щука ёж`, 'utf8'))).toBe(true);
@@ -162,7 +171,7 @@ describe('SRT', () => {
   });
 
   test('multi-line and whitespace-only text never breaks the cue structure', () => {
-    const srt = renderExport(
+    const srt = render(
       makeDoc([
         seg({ index: 0, start: 0, end: 1, text: 'бір\n\nекі\r\nүш' }),
         seg({ index: 1, start: 1, end: 2, text: '  \n ' }),
@@ -182,7 +191,7 @@ describe('SRT', () => {
 
 describe('VTT', () => {
   test('exact output: WEBVTT header, dot times with hours, voice tags', () => {
-    expect(renderExport(interview(), 'VTT')).toBe(
+    expect(render(interview(), 'VTT')).toBe(
       [
         'WEBVTT',
         '',
@@ -204,7 +213,7 @@ describe('VTT', () => {
   });
 
   test('rounds 3599.9995 s to 01:00:00.000', () => {
-    const vtt = renderExport(
+    const vtt = render(
       makeDoc([seg({ index: 0, start: 3599.9995, end: 3600.5, text: 'x' })]),
       'VTT',
     );
@@ -212,7 +221,7 @@ describe('VTT', () => {
   });
 
   test('escapes &, < and > in cue text; voice names never contain >', () => {
-    const vtt = renderExport(
+    const vtt = render(
       makeDoc([
         seg({
           index: 0,
@@ -232,9 +241,10 @@ describe('VTT', () => {
 
   test('Kazakh voice names survive byte-exactly', () => {
     const label = 'Нұрлан Әбдіхалық';
-    const vtt = renderExport(
+    const vtt = render(
       makeDoc([seg({ index: 0, start: 0, end: 3, text: KAZAKH, speakerLabel: label })]),
       'VTT',
+      { maxLineChars: 120 },
     );
     expect(Buffer.from(vtt, 'utf8').includes(Buffer.from(`<v ${label}>${KAZAKH}`, 'utf8'))).toBe(
       true,
@@ -276,11 +286,11 @@ describe('splitting long cues', () => {
     const firstWord = words.find((w) => w.text === second.text.split(' ')[0])!;
     expect(second.startMs).toBe(toMilliseconds(firstWord.start));
 
-    const srt = renderExport(doc, 'SRT');
+    const srt = render(doc, 'SRT');
     for (const block of blocks(srt)) {
       expect(block.split('\n')[2]).toMatch(/^Айгүл Серікова: /);
     }
-    const vtt = renderExport(doc, 'VTT');
+    const vtt = render(doc, 'VTT');
     for (const block of blocks(vtt)) {
       expect(block.split('\n')[2]).toMatch(/^<v Айгүл Серікова>/);
     }
@@ -351,11 +361,12 @@ describe('splitting long cues', () => {
 
 describe('TXT', () => {
   test('header, then [HH:MM:SS] Label: text with consecutive same-speaker segments grouped', () => {
-    expect(renderExport(interview(), 'TXT')).toBe(
+    expect(render(interview(), 'TXT')).toBe(
       [
         'Transcript: интервью.mp3',
         'Duration: 01:02:05',
-        'Languages: kk-KZ, ru-RU',
+        'Date: 2 January 2026 at 03:04 UTC',
+        'Languages: Kazakh, Russian',
         'Speakers: Айгүл Серікова, Speaker 2',
         '',
         '[00:00:00] Айгүл Серікова: Сәлеметсіз бе! Қалыңыз қалай?',
@@ -367,7 +378,7 @@ describe('TXT', () => {
   });
 
   test('a speaker change in between starts a new paragraph; unknown header fields are omitted', () => {
-    const txt = renderExport(
+    const txt = render(
       makeDoc(
         [
           seg({ index: 0, start: 0, end: 1, text: 'а' }),
@@ -386,7 +397,7 @@ describe('TXT', () => {
       'TXT',
     );
     expect(txt).toBe(
-      'Transcript: интервью.mp3\n\n[00:00:00] Speaker 1: а\n\n[00:00:01] Speaker 2: б\n\n[00:00:59] Speaker 1: в\n',
+      'Transcript: интервью.mp3\nDate: 2 January 2026 at 03:04 UTC\n\n[00:00:00] Speaker 1: а\n\n[00:00:01] Speaker 2: б\n\n[00:00:59] Speaker 1: в\n',
     );
   });
 });
@@ -398,7 +409,7 @@ describe('JSON', () => {
       { text: 'Сәлеметсіз', start: 0.1, end: 1.2 },
       { text: 'бе!', start: 1.25, end: 2.4 },
     ];
-    const parsed = JSON.parse(renderExport(doc, 'JSON')) as TranscriptJson;
+    const parsed = JSON.parse(render(doc, 'JSON')) as TranscriptJson;
     expect(parsed).toEqual({
       schemaVersion: 1,
       jobId: 'job-1',
@@ -408,6 +419,7 @@ describe('JSON', () => {
       createdAt: '2026-01-02T03:04:05.000Z',
       completedAt: '2026-01-02T03:09:00.000Z',
       speakers: doc.speakers,
+      script: 'ORIGINAL',
       segments: [
         {
           index: 0,
@@ -448,15 +460,16 @@ describe('JSON', () => {
       'completedAt',
       'speakers',
       'segments',
+      'script',
     ]);
   });
 
   test('is pretty-printed, null-safe and stable', () => {
     const doc = makeDoc([], { durationSeconds: null, completedAt: null });
-    const json = renderExport(doc, 'JSON');
+    const json = render(doc, 'JSON');
     expect(json).toMatch(/^\{\n {2}"schemaVersion": 1,\n {2}"jobId": "job-1",/);
     expect(json.endsWith('}\n')).toBe(true);
-    expect(json).toBe(renderExport(doc, 'JSON'));
+    expect(json).toBe(render(doc, 'JSON'));
     const parsed = JSON.parse(json) as TranscriptJson;
     expect(parsed.durationSeconds).toBeNull();
     expect(parsed.completedAt).toBeNull();
@@ -466,13 +479,29 @@ describe('JSON', () => {
 
 describe('file types and names', () => {
   test('extensions and content types', () => {
-    expect(EXPORT_FILE_TYPES).toEqual({
-      TXT: { extension: 'txt', contentType: 'text/plain; charset=utf-8' },
-      SRT: { extension: 'srt', contentType: 'application/x-subrip; charset=utf-8' },
-      VTT: { extension: 'vtt', contentType: 'text/vtt; charset=utf-8' },
-      JSON: { extension: 'json', contentType: 'application/json; charset=utf-8' },
+    const types = Object.fromEntries(
+      EXPORT_FORMATS.map((f) => {
+        const { extension, mimeType, binary } = EXPORT_FORMAT_REGISTRY[f];
+        return [f, { extension, mimeType, binary }];
+      }),
+    );
+    expect(types).toEqual({
+      TXT: { extension: 'txt', mimeType: 'text/plain; charset=utf-8', binary: false },
+      DOCX: {
+        extension: 'docx',
+        mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+        binary: true,
+      },
+      SRT: { extension: 'srt', mimeType: 'application/x-subrip; charset=utf-8', binary: false },
+      VTT: { extension: 'vtt', mimeType: 'text/vtt; charset=utf-8', binary: false },
+      TSV: {
+        extension: 'tsv',
+        mimeType: 'text/tab-separated-values; charset=utf-8',
+        binary: false,
+      },
+      JSON: { extension: 'json', mimeType: 'application/json; charset=utf-8', binary: false },
     });
-    expect(EXPORT_FORMATS).toEqual(['TXT', 'SRT', 'VTT', 'JSON']);
+    expect(EXPORT_FORMATS).toEqual(['TXT', 'DOCX', 'SRT', 'VTT', 'TSV', 'JSON']);
   });
 
   test.each<[string, ExportFormat, string]>([
@@ -504,16 +533,15 @@ describe('file types and names', () => {
 
 describe('renderExport', () => {
   test('rejects an unknown format from an untyped caller', () => {
-    expect(() => renderExport(interview(), 'DOCX' as ExportFormat)).toThrow(
-      /Unknown export format/,
-    );
+    expect(() => render(interview(), 'PDF' as ExportFormat)).toThrow(/Unknown export format/);
+    expect(() => render(interview(), 'DOCX')).toThrow(/binary.*exportUrl/);
   });
 
   test('empty transcript renders to valid empty files', () => {
     const empty = makeDoc([]);
-    expect(renderExport(empty, 'SRT')).toBe('');
-    expect(renderExport(empty, 'VTT')).toBe('WEBVTT\n\n');
-    expect(renderExport(empty, 'TXT')).toMatch(/^Transcript: интервью\.mp3\n/);
+    expect(render(empty, 'SRT')).toBe('');
+    expect(render(empty, 'VTT')).toBe('WEBVTT\n\n');
+    expect(render(empty, 'TXT')).toMatch(/^Transcript: интервью\.mp3\n/);
   });
 });
 
@@ -576,7 +604,7 @@ describe('real parser (ffmpeg) accepts the subtitles', () => {
 
   test('SRT: ffmpeg parses every cue and keeps the text', async () => {
     const d = doc();
-    const srt = renderExport(d, 'SRT');
+    const srt = render(d, 'SRT', { maxLineChars: 120 });
     const expectedCues = blocks(srt);
     expect(expectedCues.length).toBeGreaterThan(4); // the long segment was split
     const out = await ffmpegRoundTrip('export.srt', srt, 'srt');
@@ -589,7 +617,7 @@ describe('real parser (ffmpeg) accepts the subtitles', () => {
 
   test('VTT: ffmpeg parses every cue, decodes the escapes and drops the voice tags', async () => {
     const d = doc();
-    const vtt = renderExport(d, 'VTT');
+    const vtt = render(d, 'VTT');
     const expectedCues = blocks(vtt);
     const out = await ffmpegRoundTrip('export.vtt', vtt, 'webvtt');
     expect(out.match(/-->/g)?.length).toBe(expectedCues.length);
