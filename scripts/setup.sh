@@ -50,7 +50,10 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+  # npm ci only: it installs exactly what package-lock.json records (all platforms' optional
+  # packages included) and fails when the lock and package.json disagree, so CI fails on a lock
+  # that was not updated with package.json, and a user's clone is never rewritten.
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 echo "setup: building"
 npm run build --silent
