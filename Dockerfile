@@ -63,5 +63,5 @@ EXPOSE 4000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const roles = (process.env.ROLES || 'api,worker').split(',').map((r) => r.trim()); if (!roles.includes('api')) process.exit(0); fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/api/v1/health', { signal: AbortSignal.timeout(8000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));"]
 
-# V8 young generation capped at 4 MB per semi-space, first old-generation limit 64 MB: see README "Performance".
-CMD ["node", "--max-semi-space-size=4", "--initial-old-space-size=64", "dist/src/main.js"]
+# V8 young generation capped at 4 MB per semi-space, first old-generation limit 128 MB: see README "Performance".
+CMD ["node", "--max-semi-space-size=4", "--initial-old-space-size=128", "dist/src/main.js"]

@@ -30,5 +30,5 @@ start: KazRu-STT Pro on http://localhost:$port
       -F operations='{"query":"mutation(\$f: Upload!){ uploadAudio(file: \$f){ id status } }","variables":{"f":null}}' \\
       -F map='{"0":["variables.f"]}' -F 0=@tests/fixtures/audio/dialogue-mono.ogg
 MSG
-# V8 young generation capped at 4 MB per semi-space, first old-generation limit 64 MB: see README "Performance".
-node --max-semi-space-size=4 --initial-old-space-size=64 dist/src/main.js
+# V8 young generation capped at 4 MB per semi-space, first old-generation limit 128 MB: see README "Performance".
+node --max-semi-space-size=4 --initial-old-space-size=128 dist/src/main.js

@@ -25,13 +25,13 @@ const MAIN_JS = path.join(REPO_ROOT, 'dist/src/main.js');
 /**
  * Node flags the service runs with in production (`npm start`, the Dockerfile): V8's young
  * generation capped at 4 MB per semi-space and the old generation's first collection limit at
- * 64 MB (README "Performance"). `KAZRU_SERVICE_NODE_FLAGS`
+ * 128 MB (README "Performance"). `KAZRU_SERVICE_NODE_FLAGS`
  * (space separated, may be empty) replaces them, for A/B runs of the benchmark.
  */
 export const SERVICE_NODE_FLAGS =
   process.env.KAZRU_SERVICE_NODE_FLAGS !== undefined
     ? process.env.KAZRU_SERVICE_NODE_FLAGS.split(' ').filter(Boolean)
-    : ['--max-semi-space-size=4', '--initial-old-space-size=64'];
+    : ['--max-semi-space-size=4', '--initial-old-space-size=128'];
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
