@@ -63,6 +63,9 @@ export async function ormOptions(
   } as Options;
 }
 
+/** Schema update attempts at start-up before giving up (see {@link initOrm}). */
+const SCHEMA_UPDATE_ATTEMPTS = 8;
+
 /**
  * Opens the database, brings the schema up to date (additive, safe to run from every process)
  * and makes sure the default tenant exists.
@@ -70,13 +73,17 @@ export async function ormOptions(
  */
 export async function initOrm(config: Pick<Config, 'database'>, debug = false): Promise<MikroORM> {
   const orm = await MikroORM.init(await ormOptions(config, debug));
-  try {
-    await orm.schema.update({ safe: true });
-  } catch {
-    // Another process (api and workers start together) may have been applying the same
-    // change; once it is done, the second attempt finds nothing left to do.
-    await new Promise((r) => setTimeout(r, 1000));
-    await orm.schema.update({ safe: true });
+  // Other processes (api and workers start together) may be applying the same change; reading
+  // the schema while they create tables can fail (SQLite introspection sees a half-created
+  // table). Once they are done an attempt finds nothing left to do: retry with growing pauses.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await orm.schema.update({ safe: true });
+      break;
+    } catch (err) {
+      if (attempt >= SCHEMA_UPDATE_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 250 * attempt + Math.random() * 250));
+    }
   }
   await ensureSearchIndex(orm.em.fork());
   const em = orm.em.fork();
