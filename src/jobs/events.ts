@@ -63,6 +63,13 @@ export interface JobEvents {
   publishTranscriptChange(payload: TranscriptChangePayload): void;
   /** Registers a listener for one transcript's changes; returns a function that unregisters it. */
   onTranscriptChange(transcriptId: string, listener: Listener<TranscriptChangePayload>): () => void;
+  /**
+   * Resolves once the publishing connection is up. Publishing is best effort and drops events
+   * while it is not (a fresh handle's first events would be lost): wait for this where an event
+   * must not be.
+   * @throws when the connection ends before it was ever ready.
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -114,6 +121,13 @@ export function createJobEvents(redisUrl: string, onError?: (err: Error) => void
     publishTranscriptChange: (p) => emit(`transcript-changed:${p.transcriptId}`, p),
     onTranscriptChange: (transcriptId, listener) =>
       on(`transcript-changed:${transcriptId}`, listener),
+    ready: () =>
+      publishClient.status === 'ready'
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            publishClient.once('ready', () => resolve());
+            publishClient.once('end', () => reject(new Error('Redis connection ended')));
+          }),
     close: async () => {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },

@@ -31,6 +31,7 @@ beforeAll(async () => {
   ({ jobId } = await seedCompletedJob(em, 60));
   await setJobState(em, jobId, JobStatus.TRANSCRIBING, 40);
   events = createJobEvents(TEST_REDIS_URL);
+  await events.ready(); // the events below are published once each: none may be dropped
   rec = recordSql(t.app.resources.orm);
 });
 
