@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import type { Opt, Rel } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { WebhookEventType } from '../../webhooks/types.js';
@@ -34,7 +34,11 @@ export class WebhookEndpoint {
   description?: string | null;
 
   @Field(() => [WebhookEventType], { description: 'The event types sent to this endpoint.' })
-  @Enum({ items: () => WebhookEventType, array: true, type: 'json' })
+  // A JSON array of WebhookEventType values (GraphQL checks them on the way in). Not an ORM
+  // `@Enum({ array: true })`: SQLite keeps no enum items for a JSON column, so the schema
+  // comparator saw a change at every start and rebuilt the table (copy, drop, rename) in every
+  // process, holding the write lock.
+  @Property({ type: 'json' })
   events!: WebhookEventType[];
 
   @Field(() => Boolean, {
