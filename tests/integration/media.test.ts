@@ -575,8 +575,27 @@ describe('process groups', () => {
     chmodSync(file, 0o755);
     return file;
   }
+  /**
+   * Waits (up to `timeoutMs`) until the stub's two long-lived processes — the leader it exec'd
+   * into and the grandchild it left in the background — are both running, one each. Counting
+   * every process that mentions the marker instead can catch the script's transient forks
+   * (a subshell before its exec) and see three.
+   */
+  async function bothRunning(marker: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const leader = processesMentioning(`${marker}-leader`).length;
+      const grandchild = processesMentioning(`${marker}-grandchild`).length;
+      if (leader === 1 && grandchild === 1) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }
+  /** Whether every process mentioning `marker` is gone within 5 s (kill is immediate; the
+   * allowance is for a loaded machine's reaping). */
   async function gone(marker: string): Promise<boolean> {
-    for (let i = 0; i < 50; i++) {
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
       if (processesMentioning(marker).length === 0) return true;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -588,9 +607,8 @@ describe('process groups', () => {
     const saved = process.env.FFPROBE_PATH;
     process.env.FFPROBE_PATH = stubborn(marker);
     try {
-      const run = runFfprobe(['x'], { timeoutMs: 500, cwd: dir });
-      await new Promise((r) => setTimeout(r, 200));
-      expect(processesMentioning(marker).length).toBe(2);
+      const run = runFfprobe(['x'], { timeoutMs: 3000, cwd: dir });
+      expect(await bothRunning(marker, 2500)).toBe(true);
       await expect(run).rejects.toBeInstanceOf(MediaTimeoutError);
       expect(await gone(marker)).toBe(true);
     } finally {
@@ -618,10 +636,7 @@ describe('process groups', () => {
         bitrateBps: 20_000,
         signal: controller.signal,
       });
-      for (let i = 0; i < 500 && processesMentioning(marker).length < 2; i++) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(processesMentioning(marker).length).toBe(2);
+      expect(await bothRunning(marker, 10_000)).toBe(true);
       controller.abort();
       const err = await rejection(run);
       expect(err.name).toBe('AbortError');
