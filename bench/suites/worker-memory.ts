@@ -65,7 +65,8 @@ interface RunFigures {
 
 /** Runs the suite and returns its report rows (idle RSS, peak RSS, pipeline time per length). */
 export async function runWorkerMemory(opts: WorkerMemoryOptions): Promise<Row[]> {
-  const durations = opts.seconds > 3600 ? [3600, opts.seconds] : [opts.seconds];
+  // The scale curve (issue 10): 15 min, 1 h and the full length, so growth is visible.
+  const durations = opts.seconds > 3600 ? [900, 3600, opts.seconds] : [opts.seconds];
   await flushRedisDb(BENCH_REDIS_URL);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-bench-mem-'));
   const cluster = await createCluster({
