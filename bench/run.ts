@@ -6,7 +6,7 @@
  *   npm run bench                 # everything (15 min, 1 h and 4 h inputs)
  *   npm run bench -- --quick      # a ~2-minute subset (smaller inputs, fewer runs)
  *   npm run bench -- --only=reads # one suite: reads, uploads, subscriptions, workers, engines,
- *                                 # workbench or search
+ *                                 # workbench, search or webhooks
  *
  * Exit code 1 when a target is missed, so a regression is visible in a script.
  */
@@ -22,6 +22,7 @@ import { runWorkerMemory } from './suites/worker-memory.js';
 import { runEngines } from './suites/engines.js';
 import { runWorkbench } from './suites/workbench.js';
 import { runSearch } from './suites/search.js';
+import { runWebhooks } from './suites/webhooks.js';
 
 interface Suite {
   name: string;
@@ -71,6 +72,13 @@ const SUITES: Suite[] = [
     // 1,000 transcripts × 100 segments on SQLite and PostgreSQL (200 with --quick).
     run: (quick) =>
       runSearch({ transcripts: quick ? 200 : 1000, segments: 100, runs: quick ? 5 : 20 }),
+  },
+  {
+    name: 'webhooks',
+    // Callback latency; the full run adds a receiver down for 2 minutes (~5 min of waiting on
+    // the real retry schedule).
+    run: (quick) =>
+      runWebhooks(quick ? { jobs: 5, outageSeconds: 0 } : { jobs: 10, outageSeconds: 120 }),
   },
 ];
 

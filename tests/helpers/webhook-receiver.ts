@@ -32,6 +32,9 @@ export interface Receiver {
   at(path: string): Received[];
   /** Answers to the next requests on `path`, in order; then 200. */
   script(path: string, replies: Reply[]): void;
+  /** Answers every request on `path` with `status` until Date.now() reaches `untilMs` (an
+   * outage by the clock, for the benchmark); scripted replies come after it. */
+  failUntil(path: string, untilMs: number, status?: number): void;
   /** TCP connections accepted so far. */
   connections: number;
   close(): Promise<void>;
@@ -41,6 +44,7 @@ export interface Receiver {
 export async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
   const scripts = new Map<string, Reply[]>();
+  const outages = new Map<string, { untilMs: number; status: number }>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -57,7 +61,11 @@ export async function startReceiver(): Promise<Receiver> {
         body: Buffer.concat(chunks).toString('utf8'),
         at: Date.now(),
       });
-      const reply = scripts.get(path)?.shift() ?? { status: 200 };
+      const outage = outages.get(path);
+      const reply =
+        outage && Date.now() < outage.untilMs
+          ? { status: outage.status }
+          : (scripts.get(path)?.shift() ?? { status: 200 });
       const send = () => {
         if (res.destroyed) return;
         res.writeHead(reply.status, reply.headers);
@@ -77,6 +85,7 @@ export async function startReceiver(): Promise<Receiver> {
     received,
     at: (p) => received.filter((r) => r.path === p),
     script: (p, replies) => scripts.set(p, [...replies]),
+    failUntil: (p, untilMs, status = 503) => outages.set(p, { untilMs, status }),
     get connections() {
       return connections;
     },
