@@ -152,15 +152,39 @@ function parseTrace(base: string): Trace {
   return { tool: path.basename(base).split('.')[0], cwd, opens, connects, execs, raw };
 }
 
-/** Traces of ffmpeg/ffprobe runs that finished since the last call. */
-function newTraces(): Trace[] {
+/** Whether the process `pid` is still running (a traced run's strace, see {@link writeWrapper}). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Traces of ffmpeg/ffprobe runs since the last call, each read once its strace has exited (the
+ * wrapper's `$$` in the file name is strace's pid after the exec), so a run still going — the
+ * decode pass the api starts beside the header pass — is not read half-written.
+ * A run killed before its program was even executed (its trace has no execve, no open, no
+ * connect) read nothing and is left out; any trace that opened or connected is kept and checked.
+ */
+async function newTraces(): Promise<Trace[]> {
   const bases = fs
     .readdirSync(traceDir)
     .filter((f) => f.endsWith('.trace'))
     .map((f) => path.join(traceDir, f.slice(0, -'.trace'.length)))
     .filter((b) => !seenTraces.has(b));
-  for (const b of bases) seenTraces.add(b);
-  return bases.map(parseTrace).filter((t) => !isCapabilityListing(t));
+  const deadline = Date.now() + 15_000;
+  for (const b of bases) {
+    const pid = Number(path.basename(b).split('.')[1]);
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    seenTraces.add(b);
+  }
+  return bases
+    .map(parseTrace)
+    .filter((t) => !isCapabilityListing(t))
+    .filter((t) => t.execs.length > 0 || t.opens.length > 0 || t.connects.length > 0);
 }
 
 /**
@@ -241,7 +265,7 @@ beforeAll(async () => {
   victimDir = path.join(fs.realpathSync(t.dataDir), 'jobs', victimJobId);
   const victimSource = path.join(victimDir, 'source');
   expect(fs.existsSync(victimSource)).toBe(true);
-  for (const trace of newTraces()) expectConfined(trace, { victim: true });
+  for (const trace of await newTraces()) expectConfined(trace, { victim: true });
 
   // In a child process (Node 24 runs the .ts directly), so the app keeps serving meanwhile.
   const made = await promisify(execFile)(
@@ -273,7 +297,7 @@ afterAll(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-test('control: the tracer sees plain ffprobe (no whitelists) read the canary through a playlist', () => {
+test('control: the tracer sees plain ffprobe (no whitelists) read the canary through a playlist', async () => {
   const playlist = corpus.find((c) => c.name === 'hls-canary')!.file;
   const out = execFileSync(
     wrappers.ffprobe,
@@ -283,7 +307,7 @@ test('control: the tracer sees plain ffprobe (no whitelists) read the canary thr
     },
   ).toString();
   expect(out.trim()).toBe('hls');
-  const traces = newTraces();
+  const traces = await newTraces();
   expect(traces).toHaveLength(1);
   expect(traces[0].opens).toContain(canaryPath);
   console.log(
@@ -301,7 +325,7 @@ test('every hostile file is refused before a job exists, reading nothing but its
   const jobsBefore = await jobCount();
   const dirsBefore = t.jobDirs();
   const sttBefore = t.double.requests.length;
-  newTraces();
+  await newTraces();
 
   for (const c of refusals) {
     const size = fs.statSync(c.file).size;
@@ -309,7 +333,7 @@ test('every hostile file is refused before a job exists, reading nothing but its
     const r = await t.upload(c.file, null, c.uploadAs);
     const ms = Math.round(performance.now() - started);
     const err = r.errors?.[0];
-    const traces = newTraces();
+    const traces = await newTraces();
     console.log(
       `${c.name.padEnd(24)} ${String(size).padStart(8)} B  HTTP ${r.status} ${err?.extensions?.code}/${err?.extensions?.reason}  ${ms} ms  ffmpeg/ffprobe runs: ${traces.length}  (${c.what})`,
     );
@@ -339,7 +363,7 @@ test('every hostile file is refused before a job exists, reading nothing but its
 
 test('real OGG speech named .mp3 is ACCEPTED and transcribed, reading only its own directory', async () => {
   const c = corpus.find((x) => x.name === 'ogg-as-mp3')!;
-  newTraces();
+  await newTraces();
   const started = performance.now();
   const r = await t.upload(c.file, null, c.uploadAs);
   const ms = Math.round(performance.now() - started);
@@ -347,7 +371,7 @@ test('real OGG speech named .mp3 is ACCEPTED and transcribed, reading only its o
   expect(r.data.uploadAudio).toMatchObject({ filename: 'call.mp3', format: 'ogg', channels: 1 });
   const job = await waitForStatus(t, r.data.uploadAudio.id, ['COMPLETED', 'FAILED'], 60_000);
   expect(job.status).toBe('COMPLETED');
-  const traces = newTraces();
+  const traces = await newTraces();
   expect(traces.length).toBeGreaterThan(0);
   for (const trace of traces) expectConfined(trace);
   console.log(
