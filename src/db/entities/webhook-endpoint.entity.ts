@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import type { Opt, Rel } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { WebhookEventType } from '../../webhooks/types.js';
@@ -34,7 +34,9 @@ export class WebhookEndpoint {
   description?: string | null;
 
   @Field(() => [WebhookEventType], { description: 'The event types sent to this endpoint.' })
-  @Enum({ items: () => WebhookEventType, array: true, type: 'json' })
+  // A plain JSON column: MikroORM's enum-array metadata made SQLite's schema diff rebuild the
+  // table on every comparison (introspection has no enum items for a JSON column).
+  @Property({ type: 'json' })
   events!: WebhookEventType[];
 
   @Field(() => Boolean, {
