@@ -83,7 +83,9 @@ export async function initOrm(
 ): Promise<MikroORM> {
   const orm = await MikroORM.init(await ormOptions(config, debug));
   try {
-    onMigrated?.(await migrateDatabase(orm));
+    // Not `onMigrated?.(await …)`: an optional call skips evaluating its arguments.
+    const report = await migrateDatabase(orm);
+    onMigrated?.(report);
   } catch (err) {
     await orm.close(true);
     throw err;
