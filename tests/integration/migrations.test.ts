@@ -54,7 +54,7 @@ async function newDb(kind: Kind): Promise<Db | null> {
     return {
       database: { kind, url: pgDb.url },
       env: { DATABASE_URL: pgDb.url },
-      query: (sql) => withClient(async (c) => (await c.query(sql)).rows),
+      query: <T>(sql: string) => withClient(async (c) => (await c.query(sql)).rows as T[]),
       load: (script) => withClient(async (c) => void (await c.query(script))),
       drop: () => pgDb.drop(),
     };
@@ -72,7 +72,7 @@ async function newDb(kind: Kind): Promise<Db | null> {
   return {
     database: { kind, file },
     env: { DATA_DIR: dir },
-    query: async (sql) => withDb((db) => db.prepare(sql).all() as never[]),
+    query: async <T>(sql: string) => withDb((db) => db.prepare(sql).all() as T[]),
     // `.dump` writes FTS5 tables through writable_schema, which defensive mode refuses.
     load: async (script) => withDb((db) => db.exec(script), false),
     drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
@@ -100,6 +100,22 @@ async function rowCounts(db: Db, kind: Kind): Promise<Record<string, number>> {
 const TRANSCRIPT = `query($id: ID!) { job(id: $id) { status errorCode transcript { version
   speakers { label } segments { index text speaker { label } words { text } }
   revisions(first: 10) { totalCount } } } }`;
+
+/** What {@link TRANSCRIPT} returns. */
+interface JobRead {
+  status: string;
+  transcript: {
+    speakers: { label: string }[];
+    segments: { text: string; words: { text: string }[] }[];
+    revisions: { totalCount: number };
+  };
+}
+
+/** What the search query returns. */
+interface SearchRead {
+  totalCount: number;
+  edges: { node: { job: { id: string } } }[];
+}
 
 describe.each<Kind>(['sqlite', 'postgresql'])('migrations on %s', (kind) => {
   let db: Db | null = null;
@@ -164,24 +180,22 @@ describe.each<Kind>(['sqlite', 'postgresql'])('migrations on %s', (kind) => {
     expect(recorded.map((r) => r.name)).toEqual(MIGRATIONS[kind].map((m) => m.name));
 
     const apiKey = await app.createTenantKey('acme');
-    const r = await app.gql(TRANSCRIPT, { id: dialogue.id }, { apiKey });
+    const r = await app.gql<{ job: JobRead }>(TRANSCRIPT, { id: dialogue.id }, { apiKey });
     expect(r.errors).toBeUndefined();
-    const transcript = r.data.job.transcript;
-    expect(r.data.job.status).toBe('COMPLETED');
-    expect(transcript.segments.map((s: { text: string }) => s.text)).toEqual(
-      segments.map((s) => s.text),
-    );
+    const { status, transcript } = r.data!.job;
+    expect(status).toBe('COMPLETED');
+    expect(transcript.segments.map((s) => s.text)).toEqual(segments.map((s) => s.text));
     expect(transcript.segments[0].text).toMatch(/\(түзетілді\)$/);
-    expect(transcript.speakers.map((s: { label: string }) => s.label)).toContain('Оператор');
+    expect(transcript.speakers.map((s) => s.label)).toContain('Оператор');
     expect(transcript.revisions.totalCount).toBe(3);
-    expect(transcript.segments.every((s: { words: unknown[] }) => s.words.length > 0)).toBe(true);
-    const found = await app.gql(
+    expect(transcript.segments.every((s) => s.words.length > 0)).toBe(true);
+    const found = await app.gql<{ searchTranscripts: SearchRead }>(
       `{ searchTranscripts(query: "түзетілді") { totalCount edges { node { job { id } } } } }`,
       {},
       { apiKey },
     );
-    expect(found.data.searchTranscripts.totalCount).toBe(1);
-    expect(found.data.searchTranscripts.edges[0].node.job.id).toBe(dialogue.id);
+    expect(found.data!.searchTranscripts.totalCount).toBe(1);
+    expect(found.data!.searchTranscripts.edges[0].node.job.id).toBe(dialogue.id);
   }, 120_000);
 
   test('an old database whose schema is not the baseline is refused and left as it was', async () => {
