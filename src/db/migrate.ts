@@ -7,7 +7,8 @@
  * The lock: on PostgreSQL a transaction-level advisory lock (`pg_advisory_xact_lock`) taken in
  * the transaction that applies the migrations; on SQLite `BEGIN IMMEDIATE` on the ORM's single
  * connection (the database's one write lock: other processes wait up to the busy timeout), and
- * everything — migration records, DDL, search index — runs inside that transaction.
+ * everything — migration records, DDL, search index — runs inside that transaction, with
+ * foreign keys off until it commits (a table rebuild must not cascade) and checked before.
  */
 import type { MigrateOptions, MikroORM, Transaction } from '@mikro-orm/core';
 import type { Migrator } from '@mikro-orm/migrations';
@@ -120,14 +121,30 @@ export async function migrateDatabase(orm: MikroORM): Promise<MigrationReport> {
     await ensureSearchIndex(em.fork());
   } else {
     const connection = em.getConnection();
-    await connection.execute('begin immediate', [], 'run');
+    // SQLite's procedure for schema changes (sqlite.org/lang_altertable.html): foreign keys off
+    // OUTSIDE the transaction (inside it the pragma does nothing, and a table rebuild's
+    // `drop table` would cascade-delete every child row), checked before the commit.
+    await connection.execute('pragma foreign_keys = off', [], 'run');
     try {
-      result = await run();
-      await ensureSearchIndex(em.fork());
-      await connection.execute('commit', [], 'run');
-    } catch (err) {
-      await connection.execute('rollback', [], 'run').catch(() => undefined);
-      throw err;
+      await connection.execute('begin immediate', [], 'run');
+      try {
+        result = await run();
+        await ensureSearchIndex(em.fork());
+        // A whole-database scan: only after DDL ran, not at every start.
+        const broken =
+          result.applied.length > 0
+            ? await connection.execute<unknown[]>('pragma foreign_key_check')
+            : [];
+        if (broken.length > 0) {
+          throw new Error(`a migration broke foreign keys: ${JSON.stringify(broken.slice(0, 5))}`);
+        }
+        await connection.execute('commit', [], 'run');
+      } catch (err) {
+        await connection.execute('rollback', [], 'run').catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      await connection.execute('pragma foreign_keys = on', [], 'run');
     }
   }
   return { ...result, ms: Math.round(performance.now() - started) };

@@ -6,6 +6,8 @@
  *   `tests/fixtures/migrations`, made by `make-snapshots.sh`) is adopted: every row is still
  *   there and the transcript reads back through GraphQL and search as before;
  * - such a database with a schema that is not the baseline's is refused and left unchanged;
+ * - on SQLite, a later migration that rebuilds a parent table (what MikroORM writes for most
+ *   column changes) keeps the child rows (foreign keys are off around the migration);
  * - processes starting at once (api and workers on one file or database) all start, and each
  *   migration is applied once.
  */
@@ -15,10 +17,12 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import type { Config } from '../../src/config/config.js';
+import { MikroORM } from '@mikro-orm/core';
+import { Migration } from '@mikro-orm/migrations';
 import { AdoptionError } from '../../src/db/adopt.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
-import { migrationStatus } from '../../src/db/migrate.js';
-import { initOrm } from '../../src/db/orm.js';
+import { migrateDatabase, migrationOptions, migrationStatus } from '../../src/db/migrate.js';
+import { initOrm, ormOptions } from '../../src/db/orm.js';
 import { startTestApp, type TestApp } from '../helpers/harness.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../helpers/postgres.js';
 import { createCluster, flushRedisDb, REPO_ROOT, type Cluster } from '../helpers/processes.js';
@@ -100,6 +104,36 @@ async function rowCounts(db: Db, kind: Kind): Promise<Record<string, number>> {
 const TRANSCRIPT = `query($id: ID!) { job(id: $id) { status errorCode transcript { version
   speakers { label } segments { index text speaker { label } words { text } }
   revisions(first: 10) { totalCount } } } }`;
+
+/**
+ * A later migration of the kind `migrate:create` writes for most column changes on SQLite: the
+ * table rebuilt (copy, drop, rename). `webhook_endpoints` has children that cascade on delete.
+ */
+class RebuildWebhookEndpoints extends Migration {
+  override up(): void {
+    this.addSql('pragma foreign_keys = off;');
+    this.addSql(
+      'create table `webhook_endpoints__temp_alter` (`id` text not null primary key, ' +
+        '`tenant_id` text not null, `url` text not null, `description` text null, ' +
+        '`events` json not null, `enabled` integer not null default true, ' +
+        '`disabled_reason` text null, `secret` text not null, `previous_secret` text null, ' +
+        '`previous_secret_expires_at` datetime null, `created_at` datetime not null, ' +
+        '`updated_at` datetime not null, constraint `webhook_endpoints_tenant_id_foreign` ' +
+        'foreign key (`tenant_id`) references `tenants` (`id`) on delete cascade);',
+    );
+    this.addSql('insert into `webhook_endpoints__temp_alter` select * from `webhook_endpoints`;');
+    this.addSql('drop table `webhook_endpoints`;');
+    this.addSql('alter table `webhook_endpoints__temp_alter` rename to `webhook_endpoints`;');
+    this.addSql(
+      'create index `webhook_endpoints_tenant_id_index` on `webhook_endpoints` (`tenant_id`);',
+    );
+    this.addSql(
+      'create index `webhook_endpoints_tenant_id_created_at_index` on `webhook_endpoints` ' +
+        '(`tenant_id`, `created_at`);',
+    );
+    this.addSql('pragma foreign_keys = on;');
+  }
+}
 
 /** What {@link TRANSCRIPT} returns. */
 interface JobRead {
@@ -197,6 +231,37 @@ describe.each<Kind>(['sqlite', 'postgresql'])('migrations on %s', (kind) => {
     expect(found.data!.searchTranscripts.totalCount).toBe(1);
     expect(found.data!.searchTranscripts.edges[0].node.job.id).toBe(dialogue.id);
   }, 120_000);
+
+  const sqliteOnly = kind === 'sqlite' ? test : test.skip;
+  sqliteOnly(
+    'a migration rebuilding a parent table keeps its children',
+    async () => {
+      if (!db) return;
+      await db.load(fs.readFileSync(path.join(SNAPSHOTS, `release-${kind}.sql`), 'utf8'));
+      const before = await rowCounts(db, kind);
+      expect(before.webhook_deliveries).toBeGreaterThan(0);
+      const options = await ormOptions({ database: db.database });
+      const orm = await MikroORM.init({
+        ...options,
+        migrations: {
+          ...migrationOptions(kind),
+          migrationsList: [
+            ...MIGRATIONS[kind],
+            { name: 'Migration99990101000000_rebuild', class: RebuildWebhookEndpoints },
+          ],
+        },
+      });
+      try {
+        const report = await migrateDatabase(orm);
+        expect(report.adopted).toBe(true);
+        expect(report.applied).toEqual(['Migration99990101000000_rebuild']);
+      } finally {
+        await orm.close(true);
+      }
+      expect(await rowCounts(db, kind)).toEqual(before);
+    },
+    60_000,
+  );
 
   test('an old database whose schema is not the baseline is refused and left as it was', async () => {
     if (!db) return;
