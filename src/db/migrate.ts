@@ -71,83 +71,105 @@ export async function migrateDatabase(orm: MikroORM): Promise<MigrationReport> {
   const kind = databaseKindOf(orm);
   const em = orm.em.fork() as unknown as EntityManager;
   const migrator = orm.migrator as Migrator;
-  const run = async (ctx?: Transaction) => {
+  const result =
+    kind === 'postgresql'
+      ? await migratePostgresql(em, migrator)
+      : await migrateSqlite(em, migrator);
+  return { ...result, ms: Math.round(performance.now() - started) };
+}
+
+type Applied = Omit<MigrationReport, 'ms'>;
+
+/** Adopts (if needed) and applies pending migrations; the caller holds the lock (in `ctx`). */
+async function applyPending(
+  em: EntityManager,
+  migrator: Migrator,
+  kind: DatabaseKind,
+  ctx?: Transaction,
+): Promise<Applied> {
+  const storage = migrator.getStorage();
+  if (ctx) storage.setMasterMigration(ctx);
+  let executed: string[];
+  try {
+    await storage.ensureTable();
+    executed = await storage.executed();
+  } finally {
+    storage.unsetMasterMigration();
+  }
+  const adopted = await needsAdoption(em, executed, ctx);
+  if (adopted) {
+    await verifyAdoptable(em, BASELINES[kind], ctx);
+    await storage.logMigration({ name: MIGRATIONS[kind][0].name }, ctx);
+  }
+  const options: MigrateOptions = {};
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- MikroORM's Transaction is `any`
+  if (ctx) options.transaction = ctx;
+  const applied = await migrator.up(options);
+  return { adopted, applied: applied.map((m) => m.name) };
+}
+
+/** PostgreSQL: transactions holding `pg_advisory_xact_lock`; the search index after them. */
+async function migratePostgresql(em: EntityManager, migrator: Migrator): Promise<Applied> {
+  const connection = em.getConnection();
+  const locked = <T>(work: (trx: Transaction) => Promise<T>): Promise<T> =>
+    connection.transactional(async (trx) => {
+      await connection.execute(
+        `select pg_advisory_xact_lock(${PG_MIGRATION_LOCK})`,
+        [],
+        'all',
+        trx,
+      );
+      return work(trx);
+    });
+  // The migrator initialises itself outside any transaction (and re-creates its storage then):
+  // create the migrations table under the lock first, let it initialise, then work.
+  await locked(async (trx) => {
     const storage = migrator.getStorage();
-    if (ctx) storage.setMasterMigration(ctx);
-    let executed: string[];
+    storage.setMasterMigration(trx);
     try {
       await storage.ensureTable();
-      executed = await storage.executed();
     } finally {
       storage.unsetMasterMigration();
     }
-    const adopted = await needsAdoption(em, executed, ctx);
-    if (adopted) {
-      await verifyAdoptable(em, BASELINES[kind], ctx);
-      await storage.logMigration({ name: MIGRATIONS[kind][0].name }, ctx);
-    }
-    const options: MigrateOptions = {};
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- MikroORM's Transaction is `any`
-    if (ctx) options.transaction = ctx;
-    const applied = await migrator.up(options);
-    return { adopted, applied: applied.map((m) => m.name) };
-  };
-  let result: { adopted: boolean; applied: string[] };
-  if (kind === 'postgresql') {
-    const connection = em.getConnection();
-    const locked = <T>(work: (trx: Transaction) => Promise<T>): Promise<T> =>
-      connection.transactional(async (trx) => {
-        await connection.execute(
-          `select pg_advisory_xact_lock(${PG_MIGRATION_LOCK})`,
-          [],
-          'all',
-          trx,
-        );
-        return work(trx);
-      });
-    // The migrator initialises itself outside any transaction (and re-creates its storage
-    // then): create the migrations table under the lock first, let it initialise, then work.
-    await locked(async (trx) => {
-      const storage = migrator.getStorage();
-      storage.setMasterMigration(trx);
-      try {
-        await storage.ensureTable();
-      } finally {
-        storage.unsetMasterMigration();
-      }
-    });
-    await migrator.getExecuted();
-    result = await locked(run);
-    await ensureSearchIndex(em.fork());
-  } else {
-    const connection = em.getConnection();
-    // SQLite's procedure for schema changes (sqlite.org/lang_altertable.html): foreign keys off
-    // OUTSIDE the transaction (inside it the pragma does nothing, and a table rebuild's
-    // `drop table` would cascade-delete every child row), checked before the commit.
-    await connection.execute('pragma foreign_keys = off', [], 'run');
+  });
+  await migrator.getExecuted();
+  const result = await locked((trx) => applyPending(em, migrator, 'postgresql', trx));
+  await ensureSearchIndex(em.fork());
+  return result;
+}
+
+/**
+ * SQLite: one `BEGIN IMMEDIATE` transaction on the ORM's single connection for everything,
+ * search index included. Foreign keys are off OUTSIDE it, as SQLite's procedure for schema
+ * changes says (sqlite.org/lang_altertable.html: inside a transaction the pragma does nothing,
+ * and a table rebuild's `drop table` would cascade-delete every child row), and checked before
+ * the commit.
+ */
+async function migrateSqlite(em: EntityManager, migrator: Migrator): Promise<Applied> {
+  const connection = em.getConnection();
+  await connection.execute('pragma foreign_keys = off', [], 'run');
+  try {
+    await connection.execute('begin immediate', [], 'run');
     try {
-      await connection.execute('begin immediate', [], 'run');
-      try {
-        result = await run();
-        await ensureSearchIndex(em.fork());
-        // A whole-database scan: only after DDL ran, not at every start.
-        const broken =
-          result.applied.length > 0
-            ? await connection.execute<unknown[]>('pragma foreign_key_check')
-            : [];
-        if (broken.length > 0) {
-          throw new Error(`a migration broke foreign keys: ${JSON.stringify(broken.slice(0, 5))}`);
-        }
-        await connection.execute('commit', [], 'run');
-      } catch (err) {
-        await connection.execute('rollback', [], 'run').catch(() => undefined);
-        throw err;
+      const result = await applyPending(em, migrator, 'sqlite');
+      await ensureSearchIndex(em.fork());
+      // A whole-database scan: only after DDL ran, not at every start.
+      const broken =
+        result.applied.length > 0
+          ? await connection.execute<unknown[]>('pragma foreign_key_check')
+          : [];
+      if (broken.length > 0) {
+        throw new Error(`a migration broke foreign keys: ${JSON.stringify(broken.slice(0, 5))}`);
       }
-    } finally {
-      await connection.execute('pragma foreign_keys = on', [], 'run');
+      await connection.execute('commit', [], 'run');
+      return result;
+    } catch (err) {
+      await connection.execute('rollback', [], 'run').catch(() => undefined);
+      throw err;
     }
+  } finally {
+    await connection.execute('pragma foreign_keys = on', [], 'run');
   }
-  return { ...result, ms: Math.round(performance.now() - started) };
 }
 
 /**
