@@ -63,7 +63,9 @@ export async function startApp(
   logger: Logger,
   engineOptions: Pick<EngineDeps, 'speechKit' | 'openAi'> = {},
 ): Promise<App> {
-  const orm = await initOrm(config);
+  const orm = await initOrm(config, false, (report) => {
+    if (report.adopted || report.applied.length > 0) logger.info(report, 'database migrated');
+  });
   // Fails fast while Redis is away (health checks, job leases); see createRedisCommandClient.
   const redis = createRedisCommandClient(config.redisUrl, `kazru-${config.roles.join('-')}`);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));

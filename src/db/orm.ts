@@ -6,11 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { Migrator } from '@mikro-orm/migrations';
 import { CompiledQuery } from 'kysely';
 import type { Config } from '../config/config.js';
 import { DEFAULT_TENANT_ID } from '../domain.js';
-import { ensureSearchIndex, SEARCH_TABLES } from '../services/search/registry.js';
+import { SEARCH_TABLES } from '../services/search/registry.js';
 import { ENTITIES, Tenant } from './entities/index.js';
+import { migrateDatabase, migrationOptions, type MigrationReport } from './migrate.js';
 
 /** SQLite lock wait before "database is locked" is raised, in milliseconds. */
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -18,6 +20,7 @@ const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 /**
  * Builds MikroORM options for the configured database.
  * SQLite runs in WAL mode with a busy timeout so the api and workers can share one file.
+ * Migrations come from the committed list of the database's kind (`./migrations`).
  */
 export async function ormOptions(
   config: Pick<Config, 'database'>,
@@ -30,9 +33,12 @@ export async function ormOptions(
     debug,
     allowGlobalContext: false,
     forceUtcTimezone: true,
-    // The search index (`src/services/search`) is hand-written: its tables are left out of the
-    // schema diff (MikroORM cannot introspect FTS5's untyped columns), its triggers and
-    // functions are never dropped or altered by a schema update.
+    extensions: [Migrator],
+    migrations: migrationOptions(config.database.kind),
+    // The search index (`src/services/search`) is hand-written and kept by ensureSearchIndex
+    // after the migrations: its tables are left out of the schema diff (MikroORM cannot
+    // introspect FTS5's untyped columns), its triggers and functions never appear in a
+    // generated migration.
     schemaGenerator: {
       skipTables: [SEARCH_TABLES],
       ignoreTriggers: true,
@@ -63,29 +69,27 @@ export async function ormOptions(
   } as Options;
 }
 
-/** Schema update attempts at start-up before giving up (see {@link initOrm}). */
-const SCHEMA_UPDATE_ATTEMPTS = 8;
-
 /**
- * Opens the database, brings the schema up to date (additive, safe to run from every process)
- * and makes sure the default tenant exists.
- * @throws when the database cannot be reached or the schema cannot be applied.
+ * Opens the database, applies the committed migrations (one process at a time, see
+ * `./migrate.ts`; never `schema.update`) and makes sure the default tenant exists.
+ * @param onMigrated receives what the migrations step did (for the start-up log).
+ * @throws when the database cannot be reached, a migration fails (it is rolled back) or an old
+ *   database cannot be adopted (`AdoptionError`).
  */
-export async function initOrm(config: Pick<Config, 'database'>, debug = false): Promise<MikroORM> {
+export async function initOrm(
+  config: Pick<Config, 'database'>,
+  debug = false,
+  onMigrated?: (report: MigrationReport) => void,
+): Promise<MikroORM> {
   const orm = await MikroORM.init(await ormOptions(config, debug));
-  // Other processes (api and workers start together) may be applying the same change; reading
-  // the schema while they create tables can fail (SQLite introspection sees a half-created
-  // table). Once they are done an attempt finds nothing left to do: retry with growing pauses.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await orm.schema.update({ safe: true });
-      break;
-    } catch (err) {
-      if (attempt >= SCHEMA_UPDATE_ATTEMPTS) throw err;
-      await new Promise((r) => setTimeout(r, 250 * attempt + Math.random() * 250));
-    }
+  try {
+    // Not `onMigrated?.(await …)`: an optional call skips evaluating its arguments.
+    const report = await migrateDatabase(orm);
+    onMigrated?.(report);
+  } catch (err) {
+    await orm.close(true);
+    throw err;
   }
-  await ensureSearchIndex(orm.em.fork());
   const em = orm.em.fork();
   const existing = await em.findOne(Tenant, DEFAULT_TENANT_ID);
   if (!existing) {

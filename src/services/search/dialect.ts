@@ -54,7 +54,7 @@ export interface SearchDialect {
   /**
    * Creates the search index, its triggers on `segments` and what they need if missing, and
    * indexes segments the index does not have yet (rows written before the index existed).
-   * Idempotent and safe to run from several processes at once; run after the ORM's schema update.
+   * Idempotent and safe to run from several processes at once; run after the migrations (`src/db/migrate.ts`).
    */
   ensureIndex(em: EntityManager): Promise<void>;
   /**

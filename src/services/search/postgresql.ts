@@ -11,8 +11,9 @@
  *
  * Triggers on `segments` keep it in step: after insert, and after update of `text` or
  * `language` when either changed (an update of `index` alone, as after a split, fires nothing).
- * MikroORM's schema update leaves the side table, its functions and the triggers alone (`safe`
- * mode, and `ignoreTriggers`/`ignoreRoutines` in `src/db/orm.ts`).
+ * The migrations (`src/db/migrations`) never touch the side table, its functions or the
+ * triggers: the schema snapshot skips them (`skipTables`, `ignoreTriggers`/`ignoreRoutines` in
+ * `src/db/orm.ts`).
  */
 import type { EntityManager } from '@mikro-orm/core';
 import {

@@ -34,7 +34,7 @@ export function searchDialectOf(em: EntityManager): SearchDialect {
 
 /**
  * Creates or completes the search index of the database behind `em` (see
- * {@link SearchDialect.ensureIndex}); run at start-up after the ORM's schema update.
+ * {@link SearchDialect.ensureIndex}); run at start-up after the migrations (`src/db/migrate.ts`).
  */
 export function ensureSearchIndex(em: EntityManager): Promise<void> {
   return searchDialectOf(em).ensureIndex(em);
