@@ -1,8 +1,7 @@
 /** Internal type. DO NOT USE DIRECTLY. */
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
-export type Incremental<T> =
-  T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 /** How speakers are told apart. AUTO: CHANNELS when the two channels carry different voices (a call recording), else SPEAKER_LABELING on a mono mix. */
 export type Diarization =
   /** CHANNELS when a stereo file carries one voice per channel, else SPEAKER_LABELING (or NONE when the engine cannot label speakers). */
@@ -136,68 +135,22 @@ export type WebhookEventType =
   /** `transcript.edited`: a workbench change made a new revision (`data.revision`). */
   | 'TRANSCRIPT_EDITED';
 
-export type CliJobFieldsFragment = {
-  id: string;
-  filename: string;
-  status: JobStatus;
-  progress: number;
-  sizeBytes: number;
-  durationSeconds: number | null;
-  channels: number | null;
-  engine: string;
-  createdAt: string;
-  completedAt: string | null;
-  expiresAt: string;
-  errorCode: JobErrorCode | null;
-  errorMessage: string | null;
-  estimatedCompletionAt: string | null;
-  reusedFromJobId: string | null;
-};
+export type CliJobFieldsFragment = { id: string, filename: string, status: JobStatus, progress: number, sizeBytes: number, durationSeconds: number | null, channels: number | null, engine: string, createdAt: string, completedAt: string | null, expiresAt: string, errorCode: JobErrorCode | null, errorMessage: string | null, estimatedCompletionAt: string | null, reusedFromJobId: string | null };
 
 export type CliUploadAudioMutationVariables = Exact<{
   file: null;
   options?: TranscriptionOptionsInput | null | undefined;
 }>;
 
-export type CliUploadAudioMutation = {
-  uploadAudio: {
-    id: string;
-    filename: string;
-    status: JobStatus;
-    progress: number;
-    sizeBytes: number;
-    durationSeconds: number | null;
-    channels: number | null;
-    engine: string;
-    createdAt: string;
-    completedAt: string | null;
-    expiresAt: string;
-    errorCode: JobErrorCode | null;
-    errorMessage: string | null;
-    estimatedCompletionAt: string | null;
-    reusedFromJobId: string | null;
-  };
-};
+
+export type CliUploadAudioMutation = { uploadAudio: { id: string, filename: string, status: JobStatus, progress: number, sizeBytes: number, durationSeconds: number | null, channels: number | null, engine: string, createdAt: string, completedAt: string | null, expiresAt: string, errorCode: JobErrorCode | null, errorMessage: string | null, estimatedCompletionAt: string | null, reusedFromJobId: string | null } };
 
 export type CliJobProgressSubscriptionVariables = Exact<{
   id: string;
 }>;
 
-export type CliJobProgressSubscription = {
-  jobProgress: {
-    jobId: string;
-    status: JobStatus;
-    progress: number;
-    message: string | null;
-    estimatedCompletionAt: string | null;
-    job: {
-      id: string;
-      status: JobStatus;
-      errorCode: JobErrorCode | null;
-      errorMessage: string | null;
-    };
-  };
-};
+
+export type CliJobProgressSubscription = { jobProgress: { jobId: string, status: JobStatus, progress: number, message: string | null, estimatedCompletionAt: string | null, job: { id: string, status: JobStatus, errorCode: JobErrorCode | null, errorMessage: string | null } } };
 
 export type CliJobsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -205,72 +158,15 @@ export type CliJobsQueryVariables = Exact<{
   status?: JobStatus | null | undefined;
 }>;
 
-export type CliJobsQuery = {
-  jobs: {
-    totalCount: number;
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: Array<{
-      node: {
-        id: string;
-        filename: string;
-        status: JobStatus;
-        progress: number;
-        sizeBytes: number;
-        durationSeconds: number | null;
-        channels: number | null;
-        engine: string;
-        createdAt: string;
-        completedAt: string | null;
-        expiresAt: string;
-        errorCode: JobErrorCode | null;
-        errorMessage: string | null;
-        estimatedCompletionAt: string | null;
-        reusedFromJobId: string | null;
-      };
-    }>;
-  };
-};
+
+export type CliJobsQuery = { jobs: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, filename: string, status: JobStatus, progress: number, sizeBytes: number, durationSeconds: number | null, channels: number | null, engine: string, createdAt: string, completedAt: string | null, expiresAt: string, errorCode: JobErrorCode | null, errorMessage: string | null, estimatedCompletionAt: string | null, reusedFromJobId: string | null } }> } };
 
 export type CliShowJobQueryVariables = Exact<{
   id: string;
 }>;
 
-export type CliShowJobQuery = {
-  job: {
-    format: string | null;
-    sampleRate: number | null;
-    diarizationApplied: Diarization | null;
-    startedAt: string | null;
-    id: string;
-    filename: string;
-    status: JobStatus;
-    progress: number;
-    sizeBytes: number;
-    durationSeconds: number | null;
-    channels: number | null;
-    engine: string;
-    createdAt: string;
-    completedAt: string | null;
-    expiresAt: string;
-    errorCode: JobErrorCode | null;
-    errorMessage: string | null;
-    estimatedCompletionAt: string | null;
-    reusedFromJobId: string | null;
-    transcript: {
-      id: string;
-      version: number;
-      languages: Array<string>;
-      segmentCount: number;
-      speakers: Array<{
-        id: string;
-        label: string;
-        tag: string;
-        segmentCount: number;
-        speakingSeconds: number;
-      }>;
-    } | null;
-  } | null;
-};
+
+export type CliShowJobQuery = { job: { format: string | null, sampleRate: number | null, diarizationApplied: Diarization | null, startedAt: string | null, id: string, filename: string, status: JobStatus, progress: number, sizeBytes: number, durationSeconds: number | null, channels: number | null, engine: string, createdAt: string, completedAt: string | null, expiresAt: string, errorCode: JobErrorCode | null, errorMessage: string | null, estimatedCompletionAt: string | null, reusedFromJobId: string | null, transcript: { id: string, version: number, languages: Array<string>, segmentCount: number, speakers: Array<{ id: string, label: string, tag: string, segmentCount: number, speakingSeconds: number }> } | null } | null };
 
 export type CliExportUrlQueryVariables = Exact<{
   id: string;
@@ -278,41 +174,20 @@ export type CliExportUrlQueryVariables = Exact<{
   options?: ExportOptionsInput | null | undefined;
 }>;
 
-export type CliExportUrlQuery = {
-  job: {
-    id: string;
-    status: JobStatus;
-    transcript: { id: string; exportUrl: string } | null;
-  } | null;
-};
+
+export type CliExportUrlQuery = { job: { id: string, status: JobStatus, transcript: { id: string, exportUrl: string } | null } | null };
 
 export type CliCancelJobMutationVariables = Exact<{
   id: string;
 }>;
 
-export type CliCancelJobMutation = {
-  cancelJob: {
-    id: string;
-    filename: string;
-    status: JobStatus;
-    progress: number;
-    sizeBytes: number;
-    durationSeconds: number | null;
-    channels: number | null;
-    engine: string;
-    createdAt: string;
-    completedAt: string | null;
-    expiresAt: string;
-    errorCode: JobErrorCode | null;
-    errorMessage: string | null;
-    estimatedCompletionAt: string | null;
-    reusedFromJobId: string | null;
-  };
-};
+
+export type CliCancelJobMutation = { cancelJob: { id: string, filename: string, status: JobStatus, progress: number, sizeBytes: number, durationSeconds: number | null, channels: number | null, engine: string, createdAt: string, completedAt: string | null, expiresAt: string, errorCode: JobErrorCode | null, errorMessage: string | null, estimatedCompletionAt: string | null, reusedFromJobId: string | null } };
 
 export type CliDeleteJobMutationVariables = Exact<{
   id: string;
 }>;
+
 
 export type CliDeleteJobMutation = { deleteJob: boolean };
 
@@ -322,57 +197,15 @@ export type CliUsageQueryVariables = Exact<{
   groupBy: UsageGroupBy;
 }>;
 
-export type CliUsageQuery = {
-  usage: Array<{
-    period: string;
-    engine: string;
-    tenantId: string;
-    audioSecondsUploaded: number;
-    audioSecondsBilled: number;
-    engineRequests: number;
-    pricePerMinute: number | null;
-    currency: string | null;
-    estimatedCost: number | null;
-    jobs: {
-      total: number;
-      completed: number;
-      failed: number;
-      cancelled: number;
-      expired: number;
-      reused: number;
-      unfinished: number;
-    };
-    errors: Array<{ code: string; jobs: number }>;
-  }>;
-};
 
-export type CliEndpointFieldsFragment = {
-  id: string;
-  url: string;
-  description: string | null;
-  events: Array<WebhookEventType>;
-  enabled: boolean;
-  disabledReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-  previousSecretExpiresAt: string | null;
-};
+export type CliUsageQuery = { usage: Array<{ period: string, engine: string, tenantId: string, audioSecondsUploaded: number, audioSecondsBilled: number, engineRequests: number, pricePerMinute: number | null, currency: string | null, estimatedCost: number | null, jobs: { total: number, completed: number, failed: number, cancelled: number, expired: number, reused: number, unfinished: number }, errors: Array<{ code: string, jobs: number }> }> };
 
-export type CliWebhooksQueryVariables = Exact<{ [key: string]: never }>;
+export type CliEndpointFieldsFragment = { id: string, url: string, description: string | null, events: Array<WebhookEventType>, enabled: boolean, disabledReason: string | null, createdAt: string, updatedAt: string, previousSecretExpiresAt: string | null };
 
-export type CliWebhooksQuery = {
-  webhookEndpoints: Array<{
-    id: string;
-    url: string;
-    description: string | null;
-    events: Array<WebhookEventType>;
-    enabled: boolean;
-    disabledReason: string | null;
-    createdAt: string;
-    updatedAt: string;
-    previousSecretExpiresAt: string | null;
-  }>;
-};
+export type CliWebhooksQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CliWebhooksQuery = { webhookEndpoints: Array<{ id: string, url: string, description: string | null, events: Array<WebhookEventType>, enabled: boolean, disabledReason: string | null, createdAt: string, updatedAt: string, previousSecretExpiresAt: string | null }> };
 
 export type CliCreateWebhookMutationVariables = Exact<{
   url: string;
@@ -380,26 +213,13 @@ export type CliCreateWebhookMutationVariables = Exact<{
   description?: string | null | undefined;
 }>;
 
-export type CliCreateWebhookMutation = {
-  createWebhookEndpoint: {
-    secret: string;
-    endpoint: {
-      id: string;
-      url: string;
-      description: string | null;
-      events: Array<WebhookEventType>;
-      enabled: boolean;
-      disabledReason: string | null;
-      createdAt: string;
-      updatedAt: string;
-      previousSecretExpiresAt: string | null;
-    };
-  };
-};
+
+export type CliCreateWebhookMutation = { createWebhookEndpoint: { secret: string, endpoint: { id: string, url: string, description: string | null, events: Array<WebhookEventType>, enabled: boolean, disabledReason: string | null, createdAt: string, updatedAt: string, previousSecretExpiresAt: string | null } } };
 
 export type CliDeleteWebhookMutationVariables = Exact<{
   id: string;
 }>;
+
 
 export type CliDeleteWebhookMutation = { deleteWebhookEndpoint: boolean };
 
@@ -407,19 +227,5 @@ export type CliRotateWebhookMutationVariables = Exact<{
   id: string;
 }>;
 
-export type CliRotateWebhookMutation = {
-  rotateWebhookSecret: {
-    secret: string;
-    endpoint: {
-      id: string;
-      url: string;
-      description: string | null;
-      events: Array<WebhookEventType>;
-      enabled: boolean;
-      disabledReason: string | null;
-      createdAt: string;
-      updatedAt: string;
-      previousSecretExpiresAt: string | null;
-    };
-  };
-};
+
+export type CliRotateWebhookMutation = { rotateWebhookSecret: { secret: string, endpoint: { id: string, url: string, description: string | null, events: Array<WebhookEventType>, enabled: boolean, disabledReason: string | null, createdAt: string, updatedAt: string, previousSecretExpiresAt: string | null } } };
