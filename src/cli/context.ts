@@ -17,7 +17,11 @@ export interface CommandContext {
 export function positiveInt(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) {
-    throw new CliError(EXIT.USAGE, `${flag} must be a positive whole number, got "${value}".`);
+    throw new CliError(
+      EXIT.USAGE,
+      `${flag} must be a positive whole number, got "${value}".`,
+      'USAGE',
+    );
   }
   return n;
 }
@@ -30,7 +34,7 @@ export function enumValue<T extends string>(flag: string, value: string, allowed
   const v = value.trim().toUpperCase().replace(/[-.]/g, '_') as T;
   if (!allowed.includes(v)) {
     const shown = allowed.map((a) => a.toLowerCase().replace(/_/g, '-')).join(', ');
-    throw new CliError(EXIT.USAGE, `${flag} "${value}" is not one of ${shown}.`);
+    throw new CliError(EXIT.USAGE, `${flag} "${value}" is not one of ${shown}.`, 'USAGE');
   }
   return v;
 }

@@ -6,6 +6,7 @@
  * `--key`/KAZRU_API_KEY. Results go to stdout (`--json` for scripts), progress and errors to
  * stderr; the exit codes are in {@link EXIT_CODES_HELP}.
  */
+import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { Api } from './api.js';
 import { cancelJob, deleteJob, listJobs, showJob, type JobsFlags } from './commands/jobs.js';
@@ -20,6 +21,16 @@ import { Progress } from './progress.js';
 
 /** The server the CLI talks to when neither --url nor KAZRU_URL says otherwise. */
 export const DEFAULT_URL = 'http://127.0.0.1:4000';
+
+/** This package's version (package.json, three levels above dist/src/cli/main.js). */
+function packageVersion(): string {
+  try {
+    const pkg = fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+    return (JSON.parse(pkg) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** Global flags. */
 interface GlobalFlags {
@@ -36,6 +47,7 @@ export function buildProgram(
 ): Command {
   const program = new Command('kazru')
     .description('Command-line client of KazRu-STT Pro (Kazakh/Russian transcription).')
+    .version(packageVersion())
     .addOption(new Option('--url <url>', 'server base URL').env('KAZRU_URL').default(DEFAULT_URL))
     .addOption(new Option('--key <key>', 'API key').env('KAZRU_API_KEY'))
     .option('--json', 'print results as JSON (for scripts)')

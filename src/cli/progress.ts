@@ -14,6 +14,7 @@ export interface ProgressLine {
 /** Makes bars; `quiet` shows nothing. */
 export class Progress {
   private readonly multi?: cliProgress.MultiBar;
+  private stopped = false;
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
@@ -67,6 +68,8 @@ export class Progress {
 
   /** Stops every bar and gives the terminal back. */
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.multi?.stop();
   }
 }

@@ -196,7 +196,27 @@ describe('exit codes', () => {
     const r = await kazru(['transcribe', notAudio]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\[BAD_USER_INPUT\]/);
+    // Among several files, the refused one is reported and the others are still uploaded.
+    const several = await kazru(['--json', 'transcribe', notAudio, STEREO]);
+    expect(several.code).toBe(2);
+    const out = JSON.parse(several.stdout) as {
+      jobs: { file: string; job: { id: string; status: string } }[];
+      refused: { file: string; error: { code: string } }[];
+    };
+    expect(out.jobs.map((j) => j.file)).toEqual([STEREO]);
+    expect(out.refused).toEqual([
+      { file: notAudio, error: expect.objectContaining({ code: 'BAD_USER_INPUT' }) },
+    ]);
+    await untilEnded(out.jobs[0]!.job.id);
   });
+
+  test('a job that fails exits 1 with its error code', async () => {
+    t.double.faults.push({ on: 'poll', operationError: { code: 13, message: 'Internal error' } });
+    const r = await kazru(['transcribe', STEREO, '--wait', '--no-reuse']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAILED \(STT_OPERATION_FAILED\)/);
+    expect(r.stderr).toMatch(/job [0-9a-f-]{36} FAILED STT_OPERATION_FAILED: /);
+  }, 30_000);
 
   test('an unreachable server exits 5', async () => {
     const r = await kazru(['jobs'], { KAZRU_URL: 'http://127.0.0.1:9' });
@@ -266,6 +286,18 @@ describe('streaming upload', () => {
     expect((await kazru(['delete', jobs[0].job.id])).code).toBe(0);
   }, 45_000);
 });
+
+/** Waits (polling `kazru show`) until a job has ended, so it takes no scripted engine fault. */
+async function untilEnded(id: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const { job } = JSON.parse((await kazru(['--json', 'show', id])).stdout) as {
+      job: { status: string };
+    };
+    if (['COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED'].includes(job.status)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`job ${id} did not end`);
+}
 
 /** Writes a PCM WAV (48 kHz, stereo, 16-bit) of silence of about `bytes` bytes, in 1 MB writes. */
 function writeSilentWav(file: string, bytes: number): void {

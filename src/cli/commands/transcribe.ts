@@ -47,7 +47,16 @@ interface FileResult {
   exports: ExportResult[];
 }
 
-/** Runs `transcribe`; returns the exit code. */
+/** A file the server refused to take. */
+interface Refusal {
+  file: string;
+  error: CliError;
+}
+
+/**
+ * Runs `transcribe`; returns the exit code: 2 when the server refused one of several files (the
+ * others are still uploaded), else 1 when a followed job did not complete.
+ */
 export async function transcribe(
   ctx: CommandContext,
   files: string[],
@@ -58,7 +67,6 @@ export async function transcribe(
       throw new CliError(EXIT.USAGE, `No such file: ${f}`, 'USAGE');
     }
   }
-  const options = uploadOptions(flags);
   const formats = flags.format || flags.out ? parseFormats(flags.format ?? 'txt') : [];
   const exportOptions: ExportOptionsInput = {
     ...(flags.script ? { script: parseScript(flags.script) } : {}),
@@ -67,27 +75,7 @@ export async function transcribe(
   const wait = Boolean(flags.wait || formats.length);
   const outDir = flags.out ?? '.';
 
-  const results: FileResult[] = [];
-  for (const file of files) {
-    const name = path.basename(file);
-    let bar: ProgressLine | undefined;
-    const job = await uploadFile(ctx.api, file, options, (sent, total) => {
-      bar ??= ctx.progress.bar(`upload ${name}`, total, 'bytes');
-      bar.update(sent);
-    });
-    bar?.stop();
-    ctx.progress.log(
-      `${name}: job ${job.id} ${job.status}${job.reusedFromJobId ? ` (reused ${job.reusedFromJobId})` : ''}`,
-    );
-    results.push({
-      file,
-      job,
-      status: job.status,
-      errorCode: null,
-      errorMessage: null,
-      exports: [],
-    });
-  }
+  const { results, refused } = await uploadAll(ctx, files, uploadOptions(flags));
 
   if (wait) {
     await Promise.all(
@@ -106,8 +94,54 @@ export async function transcribe(
     );
   }
   ctx.progress.stop();
-  print(ctx, results);
+  print(ctx, results, refused);
+  if (refused.length) return EXIT.USAGE;
   return wait && results.some((r) => r.status !== 'COMPLETED') ? EXIT.JOB_FAILED : EXIT.OK;
+}
+
+/** Uploads the files one after the other (a bar each); refusals of single files are collected. */
+async function uploadAll(
+  ctx: CommandContext,
+  files: string[],
+  options: TranscriptionOptionsInput,
+): Promise<{ results: FileResult[]; refused: Refusal[] }> {
+  const results: FileResult[] = [];
+  const refused: Refusal[] = [];
+  for (const file of files) {
+    const name = path.basename(file);
+    let bar: ProgressLine | undefined;
+    let job: UploadedJob;
+    try {
+      job = await uploadFile(ctx.api, file, options, (sent, total) => {
+        bar ??= ctx.progress.bar(`upload ${name}`, total, 'bytes');
+        bar.update(sent);
+      });
+    } catch (err) {
+      // With several files, one the server refuses (not audio, too long, too large) does not
+      // stop the others; anything else (key, network) would fail them all.
+      if (files.length === 1 || !(err instanceof CliError) || err.exitCode !== EXIT.USAGE) {
+        throw err;
+      }
+      ctx.progress.log(`${name}: refused: ${err.message}`);
+      process.stderr.write(`kazru: ${file}: ${err.message} [${err.code ?? 'ERROR'}]\n`);
+      refused.push({ file, error: err });
+      continue;
+    } finally {
+      bar?.stop();
+    }
+    ctx.progress.log(
+      `${name}: job ${job.id} ${job.status}${job.reusedFromJobId ? ` (reused ${job.reusedFromJobId})` : ''}`,
+    );
+    results.push({
+      file,
+      job,
+      status: job.status,
+      errorCode: null,
+      errorMessage: null,
+      exports: [],
+    });
+  }
+  return { results, refused };
 }
 
 /** The upload options from the flags. */
@@ -153,7 +187,7 @@ async function follow(ctx: CommandContext, r: FileResult): Promise<void> {
   }
 }
 
-function print(ctx: CommandContext, results: FileResult[]): void {
+function print(ctx: CommandContext, results: FileResult[], refused: Refusal[]): void {
   if (ctx.out.json) {
     printJson(ctx.out, {
       jobs: results.map((r) => ({
@@ -166,19 +200,26 @@ function print(ctx: CommandContext, results: FileResult[]): void {
         },
         exports: r.exports,
       })),
+      refused: refused.map((r) => ({
+        file: r.file,
+        error: { message: r.error.message, code: r.error.code ?? null },
+      })),
     });
     return;
   }
   ctx.out.write(
     table(
       ['FILE', 'JOB', 'STATUS', 'SIZE', 'EXPORTS'],
-      results.map((r) => [
-        r.file,
-        r.job.id,
-        r.errorCode ? `${r.status} (${r.errorCode})` : r.status,
-        megabytes(r.job.sizeBytes),
-        r.exports.map((e) => e.path).join(', ') || null,
-      ]),
+      [
+        ...results.map((r) => [
+          r.file,
+          r.job.id,
+          r.errorCode ? `${r.status} (${r.errorCode})` : r.status,
+          megabytes(r.job.sizeBytes),
+          r.exports.map((e) => e.path).join(', ') || null,
+        ]),
+        ...refused.map((r) => [r.file, null, `REFUSED (${r.error.code ?? 'ERROR'})`, null, null]),
+      ],
     ),
   );
 }

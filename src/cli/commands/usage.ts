@@ -22,7 +22,11 @@ export interface UsageFlags {
 export function parseInstant(flag: string, value: string): string {
   const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(d.getTime())) {
-    throw new CliError(EXIT.USAGE, `${flag} "${value}" is not a date (YYYY-MM-DD or ISO 8601).`);
+    throw new CliError(
+      EXIT.USAGE,
+      `${flag} "${value}" is not a date (YYYY-MM-DD or ISO 8601).`,
+      'USAGE',
+    );
   }
   return d.toISOString();
 }
