@@ -12,6 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES_DIR, manifest, startTestApp, type TestApp } from '../helpers/harness.js';
 import { REPO_ROOT } from '../helpers/repo-root.js';
+import type {
+  CliCreateWebhookMutation,
+  CliEndpointFieldsFragment,
+  CliJobFieldsFragment,
+  CliShowJobQuery,
+  CliUsageQuery,
+} from '../../src/cli/generated/graphql.js';
 
 const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
 const STEREO = path.join(FIXTURES_DIR, 'call-stereo.ogg');
@@ -84,17 +91,17 @@ describe('kazru transcribe', () => {
       jobs: { job: { id: string; status: string }; exports: { path: string; format: string }[] }[];
     };
     expect(result.jobs).toHaveLength(1);
-    expect(result.jobs[0]!.job.status).toBe('COMPLETED');
-    jobId = result.jobs[0]!.job.id;
+    expect(result.jobs[0].job.status).toBe('COMPLETED');
+    jobId = result.jobs[0].job.id;
     // Not a TTY: progress comes as plain lines on stderr (upload, then the job's statuses).
     expect(r.stderr).toMatch(/upload call-stereo\.ogg: 100%/);
     expect(r.stderr).toMatch(/job call-stereo\.ogg: COMPLETED 100%/);
 
-    const [srtExport] = result.jobs[0]!.exports;
-    expect(srtExport!.format).toBe('SRT');
-    expect(path.dirname(srtExport!.path)).toBe(out);
-    expect(path.basename(srtExport!.path)).toBe('call-stereo.srt');
-    const srt = fs.readFileSync(srtExport!.path, 'utf8');
+    const [srtExport] = result.jobs[0].exports;
+    expect(srtExport.format).toBe('SRT');
+    expect(path.dirname(srtExport.path)).toBe(out);
+    expect(path.basename(srtExport.path)).toBe('call-stereo.srt');
+    const srt = fs.readFileSync(srtExport.path, 'utf8');
     const cues = srt.trim().split(/\r?\n\r?\n/);
     const utterances = manifest('call-stereo.ogg').utterances;
     expect(cues.length).toBeGreaterThanOrEqual(utterances.length);
@@ -117,14 +124,14 @@ describe('kazru transcribe', () => {
     expect(shown.stdout).toMatch(/^Status: +COMPLETED$/m);
     expect(shown.stdout).toMatch(/^Diarization: +CHANNELS$/m);
 
-    const showJson = JSON.parse((await kazru(['--json', 'show', jobId])).stdout);
+    const showJson = JSON.parse((await kazru(['--json', 'show', jobId])).stdout) as CliShowJobQuery;
     expect(showJson.job).toMatchObject({ id: jobId, status: 'COMPLETED', channels: 2 });
-    expect(showJson.job.transcript.speakers).toHaveLength(2);
+    expect(showJson.job!.transcript!.speakers).toHaveLength(2);
 
     const list = await kazru(['jobs', '--json', '--first', '5']);
     expect(list.code).toBe(0);
-    const page = JSON.parse(list.stdout);
-    expect(page.jobs.map((j: { id: string }) => j.id)).toContain(jobId);
+    const page = JSON.parse(list.stdout) as { totalCount: number; jobs: CliJobFieldsFragment[] };
+    expect(page.jobs.map((j) => j.id)).toContain(jobId);
     expect(page.totalCount).toBeGreaterThanOrEqual(1);
     expect((await kazru(['jobs'])).stdout).toMatch(new RegExp(`^${jobId} +COMPLETED +100%`, 'm'));
 
@@ -164,7 +171,9 @@ describe('exit codes', () => {
     expect(r.stderr).toContain('[UNAUTHENTICATED]');
     const json = await kazru(['--json', 'jobs'], { KAZRU_API_KEY: 'kzr_not-a-real-key' });
     expect(json.code).toBe(3);
-    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((JSON.parse(json.stdout) as { error: unknown }).error).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
   });
 
   test('a bad key on upload exits 3 too (refused before the body is read)', async () => {
@@ -207,7 +216,7 @@ describe('exit codes', () => {
     expect(out.refused).toEqual([
       { file: notAudio, error: expect.objectContaining({ code: 'BAD_USER_INPUT' }) },
     ]);
-    await untilEnded(out.jobs[0]!.job.id);
+    await untilEnded(out.jobs[0].job.id);
   });
 
   test('a job that fails exits 1 with its error code', async () => {
@@ -245,15 +254,18 @@ describe('webhooks and usage', () => {
       'cli test',
     ]);
     expect(created.code).toBe(0);
-    const c = JSON.parse(created.stdout);
+    type WithSecret = CliCreateWebhookMutation['createWebhookEndpoint'];
+    const c = JSON.parse(created.stdout) as WithSecret;
     expect(c.secret).toMatch(/^whsec_/);
     expect(c.endpoint.events).toEqual(['TRANSCRIPT_EDITED']);
-    const list = JSON.parse((await kazru(['--json', 'webhooks', 'list'])).stdout);
-    expect(list.endpoints.map((e: { id: string }) => e.id)).toContain(c.endpoint.id);
+    const list = JSON.parse((await kazru(['--json', 'webhooks', 'list'])).stdout) as {
+      endpoints: CliEndpointFieldsFragment[];
+    };
+    expect(list.endpoints.map((e) => e.id)).toContain(c.endpoint.id);
     expect((await kazru(['webhooks', 'list'])).stdout).toContain('transcript.edited');
     const rotated = JSON.parse(
       (await kazru(['--json', 'webhooks', 'rotate', c.endpoint.id])).stdout,
-    );
+    ) as WithSecret;
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(c.secret);
     expect((await kazru(['webhooks', 'delete', c.endpoint.id])).code).toBe(0);
@@ -263,8 +275,8 @@ describe('webhooks and usage', () => {
   test('usage shows what the transcribed job used', async () => {
     const r = await kazru(['--json', 'usage', '--group-by', 'month']);
     expect(r.code).toBe(0);
-    const u = JSON.parse(r.stdout);
-    const row = u.usage.find((x: { engine: string }) => x.engine === 'speechkit');
+    const u = JSON.parse(r.stdout) as CliUsageQuery;
+    const row = u.usage.find((x) => x.engine === 'speechkit')!;
     expect(row.jobs.completed).toBeGreaterThanOrEqual(1);
     expect(row.audioSecondsUploaded).toBeGreaterThan(20);
     expect((await kazru(['usage', '--from', 'yesterday'])).code).toBe(2);
@@ -277,7 +289,7 @@ describe('streaming upload', () => {
     writeSilentWav(big, 200 * 1024 * 1024);
     const r = await kazru(['--json', '--report-rss', 'transcribe', big, '--no-reuse']);
     expect(r.code).toBe(0);
-    const { jobs } = JSON.parse(r.stdout);
+    const { jobs } = JSON.parse(r.stdout) as { jobs: { job: CliJobFieldsFragment }[] };
     expect(jobs[0].job.sizeBytes).toBe(fs.statSync(big).size);
     const rss = Number(/maxRSS (\d+)/.exec(r.stderr)?.[1]);
     // Holding the file would need 200 MB+; streamed, the CLI stays near Node's own footprint.
