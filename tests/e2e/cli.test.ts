@@ -296,6 +296,13 @@ describe('streaming upload', () => {
     expect(rss).toBeGreaterThan(0);
     expect(rss).toBeLessThan(150 * 1024 * 1024);
     expect((await kazru(['delete', jobs[0].job.id])).code).toBe(0);
+
+    // Refused before the body is read: the CLI reads the 401 while still sending, and stops.
+    const started = Date.now();
+    const refused = await kazru(['transcribe', big], { KAZRU_API_KEY: 'kzr_nope' });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('The API key is not valid');
+    expect(Date.now() - started).toBeLessThan(10_000);
   }, 45_000);
 });
 
