@@ -35,6 +35,9 @@ export default defineConfig(
     'coverage/',
     'test-artifacts/',
     'tests/fixtures/',
+    // Written by `npm run codegen` from schema.graphql (codegen.yml); checked by codegen:check.
+    'src/cli/generated/',
+    'client/src/generated/',
   ]),
 
   // Code: the GraphQL contract below has its own parser and rules.

@@ -7,118 +7,110 @@
  */
 import { createClient, type Client } from 'graphql-ws';
 
+import type {
+  Diarization,
+  Engine,
+  ExportFormatInfo as GqlExportFormatInfo,
+  ExportOptionsInput,
+  ExportScriptInfo,
+  Job as GqlJob,
+  JobProgressEvent,
+  JobStatus,
+  Script,
+  Segment as GqlSegment,
+  ServiceInfo as GqlServiceInfo,
+  Speaker as GqlSpeaker,
+  Transcript,
+} from './generated/graphql.js';
+
+// The API types below are the schema's own (client/src/generated/graphql.ts, written by
+// `npm run codegen` from schema.graphql), narrowed to the fields the client selects: a schema
+// change that breaks the client fails its build.
+
 /** Job lifecycle states, as in the schema. */
-export type JobStatus =
-  'QUEUED' | 'TRANSCODING' | 'TRANSCRIBING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'EXPIRED';
+export type { JobStatus };
 
 /** A job as the list shows it. Sizes in bytes, durations in seconds, dates ISO strings. */
-export interface Job {
-  id: string;
-  filename: string;
-  status: JobStatus;
-  progress: number;
-  sizeBytes: number;
-  durationSeconds: number | null;
-  createdAt: string;
-  expiresAt: string;
-  errorCode: string | null;
-  errorMessage: string | null;
-  /** When the server expects the job to be COMPLETED (ISO 8601); null when ended or unknown. */
-  estimatedCompletionAt: string | null;
-}
+export type Job = Pick<
+  GqlJob,
+  | 'id'
+  | 'filename'
+  | 'status'
+  | 'progress'
+  | 'sizeBytes'
+  | 'durationSeconds'
+  | 'createdAt'
+  | 'expiresAt'
+  | 'errorCode'
+  | 'errorMessage'
+  | 'estimatedCompletionAt'
+>;
 
-/** A speaker of a transcript; `speakingSeconds` in seconds. */
-export interface Speaker {
-  id: string;
-  tag: string;
-  label: string;
-  segmentCount: number;
-  speakingSeconds: number;
-  /** Bumped on every rename; sent back so a rename by someone else is not overwritten. */
-  version: number;
-}
+/** A speaker of a transcript; `speakingSeconds` in seconds; `version` bumped on every rename. */
+export type Speaker = Pick<
+  GqlSpeaker,
+  'id' | 'tag' | 'label' | 'segmentCount' | 'speakingSeconds' | 'version'
+>;
 
-/** One utterance; `start`/`end` in seconds. */
-export interface Segment {
-  id: string;
-  index: number;
-  start: number;
-  end: number;
-  text: string;
-  language: string | null;
-  speaker: { id: string };
-  /** Transcript version at which this segment last changed (sent back as `expectedVersion`). */
-  version: number;
-  /** True when a person changed its text, speaker or times after recognition. */
-  edited: boolean;
-}
+/**
+ * One utterance; `start`/`end` in seconds; `version` the transcript version at which it last
+ * changed (sent back as `expectedVersion`); `edited` true once a person changed it.
+ */
+export type Segment = Pick<
+  GqlSegment,
+  'id' | 'index' | 'start' | 'end' | 'text' | 'language' | 'version' | 'edited'
+> & { speaker: Pick<GqlSpeaker, 'id'> };
 
 /**
  * A transcript as the page opens it: speakers, the number of segments and only the first
  * window of them (`segments` holds positions 0 … n-1; fetch the rest with {@link fetchSegments}).
  */
-export interface TranscriptHead {
-  id: string;
-  /** Bumped by every revision; revision 1 is the recognised transcript. */
-  version: number;
+export type TranscriptHead = Pick<Transcript, 'id' | 'version' | 'segmentCount'> & {
   speakers: Speaker[];
-  segmentCount: number;
   segments: Segment[];
-}
+};
 
 /** A job with the head of its transcript (null until COMPLETED). */
 export interface JobWithTranscript extends Job {
   /** Signed link to the recognised audio (works in `<audio src>`); null until COMPLETED. */
-  audioUrl: string | null;
+  audioUrl: GqlJob['audioUrl'];
   transcript: TranscriptHead | null;
 }
 
-/** Limits of the server: bytes, seconds, hours. */
-export interface ServiceInfo {
-  maxUploadBytes: number;
-  maxDurationSeconds: number;
-  retentionHours: number;
-  acceptedExtensions: string[];
-  languages: string[];
-  engines: {
-    id: string;
-    name: string;
-    demo: boolean;
-    diarization: UploadOptions['diarization'][];
-  }[];
-  defaultEngine: string;
+/** An export format of the server (`serviceInfo.exportFormats`). */
+export type ExportFormatInfo = Pick<GqlExportFormatInfo, 'format' | 'extension' | 'binary'>;
+
+/** Limits of the server: bytes, seconds, hours; its engines, export formats and scripts. */
+export type ServiceInfo = Pick<
+  GqlServiceInfo,
+  | 'maxUploadBytes'
+  | 'maxDurationSeconds'
+  | 'retentionHours'
+  | 'acceptedExtensions'
+  | 'languages'
+  | 'defaultEngine'
+> & {
+  engines: Pick<Engine, 'id' | 'name' | 'demo' | 'diarization'>[];
   /** The server's export format registry, in the order to offer them. */
   exportFormats: ExportFormatInfo[];
   /** Scripts the Kazakh segments of an export can be written in. */
-  exportScripts: { script: ExportScript; fileSuffix: string }[];
-}
-
-/** An export format of the server (`serviceInfo.exportFormats`). */
-export interface ExportFormatInfo {
-  /** The GraphQL `ExportFormat` value (`DOCX`). */
-  format: string;
-  /** File extension (`docx`). */
-  extension: string;
-  /** True when only downloadable (not returned by `Transcript.export`). */
-  binary: boolean;
-}
+  exportScripts: Pick<ExportScriptInfo, 'script' | 'fileSuffix'>[];
+};
 
 /** The GraphQL `Script` values. */
-export type ExportScript = 'ORIGINAL' | 'KAZAKH_LATIN_2021' | 'BGN_PCGN';
+export type ExportScript = Script;
 
-/** `ExportOptionsInput`: what the web client lets the user choose. */
-export interface ExportOptions {
-  script: ExportScript;
-  timestamps: boolean;
-  speakers: boolean;
-  languageTags: boolean;
-  locale: 'kk' | 'ru' | 'en';
-}
+/** `ExportOptionsInput`: what the web client lets the user choose (all of it, always sent). */
+export type ExportOptions = {
+  [K in 'script' | 'timestamps' | 'speakers' | 'languageTags']-?: NonNullable<
+    ExportOptionsInput[K]
+  >;
+} & { locale: 'kk' | 'ru' | 'en' };
 
 /** Options of an upload, as `TranscriptionOptionsInput`. */
 export interface UploadOptions {
   languages: string[];
-  diarization: 'AUTO' | 'SPEAKER_LABELING' | 'CHANNELS' | 'NONE';
+  diarization: Diarization;
   /** `Engine.id`; omitted: the server's default engine. */
   engine?: string;
 }
@@ -461,14 +453,13 @@ export async function downloadExport(
 
 // ---- Live progress over graphql-ws -------------------------------------------------------
 
-/** A progress event of `jobProgress`. */
-export interface ProgressEvent {
-  status: JobStatus;
-  progress: number;
-  /** The estimate made at this event (ISO 8601), or null. */
-  estimatedCompletionAt: string | null;
+/** A progress event of `jobProgress` (`estimatedCompletionAt`: the estimate made at it, or null). */
+export type ProgressEvent = Pick<
+  JobProgressEvent,
+  'status' | 'progress' | 'estimatedCompletionAt'
+> & {
   job: Job;
-}
+};
 
 type ConnectionListener = (state: { online: boolean; reconnected: boolean }) => void;
 const connectionListeners = new Set<ConnectionListener>();

@@ -15,16 +15,17 @@ import {
   type Segment,
   type Speaker,
 } from './api.js';
+import type {
+  Revision as GqlRevision,
+  SearchHit as GqlSearchHit,
+  TranscriptChangeEvent,
+} from './generated/graphql.js';
 
 /** One revision of a transcript: who changed what and when (ISO date). */
-export interface Revision {
-  id: string;
-  number: number;
-  createdAt: string;
-  author: string | null;
-  kind: string;
-  summary: string;
-}
+export type Revision = Pick<
+  GqlRevision,
+  'id' | 'number' | 'createdAt' | 'author' | 'kind' | 'summary'
+>;
 
 /** A page of revisions, newest first. */
 export interface RevisionPage {
@@ -35,21 +36,16 @@ export interface RevisionPage {
 }
 
 /** What `transcriptChanged` sends: the revision, changed segments, removed ids, all speakers. */
-export interface TranscriptChange {
-  transcriptId: string;
-  version: number;
-  revision: Revision;
-  segments: Segment[];
-  removedSegmentIds: string[];
-  speakers: Speaker[];
-}
+export type TranscriptChange = Pick<
+  TranscriptChangeEvent,
+  'transcriptId' | 'version' | 'removedSegmentIds'
+> & { revision: Revision; segments: Segment[]; speakers: Speaker[] };
 
 /** A search hit: its job, its segment, and a snippet with matches between « and ». */
-export interface SearchHit {
+export type SearchHit = Pick<GqlSearchHit, 'snippet'> & {
   job: Pick<Job, 'id' | 'filename'>;
   segment: Pick<Segment, 'id' | 'index' | 'start' | 'end'>;
-  snippet: string;
-}
+};
 
 /** A page of search hits, best first. */
 export interface SearchPage {
