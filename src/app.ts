@@ -16,7 +16,8 @@ import {
   type TranscriptionQueueData,
 } from './jobs/queue.js';
 import { JobService } from './services/job.service.js';
-import { Storage } from './storage/storage.js';
+import type { Storage } from './storage/storage.js';
+import { createStorage } from './storage/registry.js';
 import { createSpeechKitLimiter } from './stt/speechkit/index.js';
 import { createEngineRegistry, type EngineDeps, type EngineRegistry } from './stt/registry.js';
 import { buildAppSchema } from './graphql/schema.js';
@@ -110,8 +111,10 @@ export async function startApp(
       return { freeBytes: s.bavail * s.bsize, sizeBytes: s.blocks * s.bsize };
     },
   });
-  // Failed disk writes and deletes are counted in kazru_storage_errors_total.
-  const storage = instrumentStorage(new Storage(config.dataDir), metrics.storageErrors);
+  // Failed writes, reads and deletes of the store are counted in kazru_storage_errors_total.
+  const storage = createStorage(config.storage, (store) =>
+    instrumentStorage(store, metrics.storageErrors),
+  );
   const engines = createEngineRegistry(config, {
     logger,
     // SpeechKit's quotas, shared through Redis by every worker of the deployment.
@@ -183,6 +186,7 @@ export async function startApp(
         await events.close();
         redis.disconnect();
         await orm.close();
+        await storage.store.close?.();
       })()),
   };
 }

@@ -111,6 +111,8 @@ export const JOB_ERROR_CODES = {
   WORKER_CRASHED:
     'The worker processing the job died (killed, out of memory, crashed) on every one of its attempts (MAX_ATTEMPTS): a poison job. Other jobs are not affected.',
   SOURCE_MISSING: 'The upload disappeared from storage before processing.',
+  STORAGE_UNAVAILABLE:
+    'The file store (local directory or S3-compatible object storage) stayed unreachable beyond its retry budget while the job ran. Upload again later.',
   INTERNAL: 'Anything unexpected; the service log has the details.',
 } as const;
 

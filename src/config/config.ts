@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ENGINE_ENV, resolveEngines, type EnginesConfig } from './engines.js';
 import { WEBHOOK_ENV, webhooksConfig, type WebhooksConfig } from './webhooks.js';
 import { readPrices, type PriceTable } from './prices.js';
+import { readStorageConfig, type StorageConfig } from './storage-config.js';
 
 const MiB = 1024 * 1024;
 
@@ -162,6 +163,8 @@ export interface Config {
   host: string;
   /** Absolute path; uploads live in `<dataDir>/jobs/<jobId>/`. */
   dataDir: string;
+  /** Object store, scratch directory and encryption at rest (`./storage-config.ts`). */
+  storage: StorageConfig;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgresql'; url: string };
   redisUrl: string;
   maxUploadBytes: number;
@@ -289,7 +292,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   problems.push(...(engines?.problems ?? []));
   const prices = readPrices(env);
   problems.push(...prices.problems);
-  if (!parsed.success || !engines || problems.length > 0) {
+  const storage = readStorageConfig(env, path.resolve(env.DATA_DIR?.trim() || './data'));
+  problems.push(...storage.problems);
+  if (!parsed.success || !engines || !storage.storage || problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
@@ -316,6 +321,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     dataDir,
+    storage: storage.storage,
     database,
     redisUrl: e.REDIS_URL,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,

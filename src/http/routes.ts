@@ -25,6 +25,7 @@ import {
   renderExportFile,
 } from '../exports/index.js';
 import type { JobService } from '../services/job.service.js';
+import { sendRanged } from './ranged.js';
 import { principalOf } from '../auth/principal.js';
 import { describeEngineHealth } from '../stt/registry.js';
 
@@ -121,17 +122,15 @@ export function createApiRouter(deps: RouteDeps): Router {
   router.get('/jobs/:id/audio', async (req, res) => {
     try {
       const em = deps.orm.em.fork();
-      const file = await deps.jobs.playbackAudioPath(
+      const audio = await deps.jobs.playbackAudio(
         em,
         principalOf(res).tenantId,
         String(req.params.id),
       );
-      res.setHeader('Cache-Control', 'private, no-cache');
-      res.sendFile(file, { headers: { 'Content-Type': 'audio/ogg' } }, (err) => {
-        if (err && !res.headersSent) sendError(res, err);
-      });
+      await sendRanged(req, res, audio);
     } catch (err) {
-      sendError(res, err);
+      if (res.headersSent) res.destroy();
+      else sendError(res, err);
     }
   });
 

@@ -17,7 +17,8 @@ const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'
  * `err.code` when it is a string (`ENOSPC`, …), else `err.name` (`Error`, an SDK's error name).
  */
 export function storageFaultCode(err: unknown): string | undefined {
-  if (err instanceof AppError) return undefined;
+  // The object store unreachable is the store's fault, though answered as an AppError.
+  if (err instanceof AppError) return err.reason === 'STORAGE_UNAVAILABLE' ? err.reason : undefined;
   const e = err as { code?: unknown; name?: unknown; status?: unknown } | undefined;
   if (e?.status === 499) return undefined; // graphql-upload-minimal: request disconnected
   if (typeof e?.code === 'string') return CLIENT_GONE.has(e.code) ? undefined : e.code;

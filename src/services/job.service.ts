@@ -4,7 +4,6 @@
  * answers exactly like an id that does not exist.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/core';
 import type BeeQueue from 'bee-queue';
@@ -26,7 +25,7 @@ import type { ExportDocument } from '../exports/index.js';
 import type { JobEvents } from '../jobs/events.js';
 import { enqueueTranscription, type TranscriptionQueueData } from '../jobs/queue.js';
 import { formatDuration, probeMedia } from '../media/index.js';
-import type { Storage } from '../storage/storage.js';
+import type { ByteRange, Storage } from '../storage/storage.js';
 import { sanitizeFilename } from './filename.js';
 import { changeJobStatus } from './job-status.js';
 import { publishJobState } from './progress.js';
@@ -54,6 +53,14 @@ export interface JobOptionsInput {
   engine?: string | null;
   /** False: transcribe even when an identical recording was transcribed before (default true). */
   reuse?: boolean | null;
+}
+
+/** A job's playback audio (`JobService.playbackAudio`). */
+export interface PlaybackAudio {
+  sizeBytes: number;
+  modifiedAt: Date;
+  /** Streams the whole file, or the inclusive byte range (inside the file). */
+  open(range?: ByteRange): Promise<Readable>;
 }
 
 /** Everything the job service talks to. */
@@ -195,9 +202,11 @@ export class JobService {
       );
       const contentSha256 = hash.digest('hex');
       const written = performance.now();
-      const info = await probeMedia(storage.jobFile(id, SOURCE_NAME), {
-        maxDurationSeconds: config.maxDurationSeconds,
-      });
+      const info = await storage.withScratch(id, async (scratch) =>
+        probeMedia(await scratch.input(SOURCE_NAME), {
+          maxDurationSeconds: config.maxDurationSeconds,
+        }),
+      );
       const probed = performance.now();
       if (info.durationSeconds > config.maxDurationSeconds) {
         throw new BadInputError(
@@ -275,7 +284,7 @@ export class JobService {
       return job;
     } catch (err) {
       await quota?.abandon();
-      await storage.removeJob(id);
+      await storage.removeJob(id).catch(() => undefined);
       throw err;
     }
   }
@@ -315,22 +324,30 @@ export class JobService {
   }
 
   /**
-   * Path of a completed job's audio for playback: the OGG/Opus file the recognition ran on, so
+   * A completed job's audio for playback: the OGG/Opus file the recognition ran on, so
    * transcript times match it exactly (`audio/ogg`, plays in every current browser).
+   * @returns its size in bytes and a reader of the whole file or an inclusive byte range.
    * @throws NotFoundError unless the job exists and belongs to the tenant;
-   *   AppError NOT_FOUND (reason AUDIO_NOT_AVAILABLE) until the job is COMPLETED or after expiry.
+   *   AppError NOT_FOUND (reason AUDIO_NOT_AVAILABLE) until the job is COMPLETED or after expiry;
+   *   StorageUnavailableError when the store cannot be reached.
    */
-  async playbackAudioPath(em: EntityManager, tenantId: string, id: string): Promise<string> {
+  async playbackAudio(em: EntityManager, tenantId: string, id: string): Promise<PlaybackAudio> {
     const job = await this.get(em, tenantId, id);
-    const file = this.deps.storage.jobFile(job.id, TRANSCODED_NAME);
-    if (job.status !== JobStatus.COMPLETED || !(await fs.stat(file).catch(() => null))) {
+    const { storage } = this.deps;
+    const info =
+      job.status === JobStatus.COMPLETED ? await storage.stat(job.id, TRANSCODED_NAME) : null;
+    if (!info) {
       throw new AppError(
         'NOT_FOUND',
         'The audio of this job is not available: it can be played once the job is COMPLETED, until it expires.',
         'AUDIO_NOT_AVAILABLE',
       );
     }
-    return file;
+    return {
+      sizeBytes: info.size,
+      modifiedAt: info.modifiedAt,
+      open: (range) => storage.read(job.id, TRANSCODED_NAME, range),
+    };
   }
 
   /** The tenant's jobs among `ids` (any order; unknown and other tenants' ids are left out). */
@@ -519,19 +536,15 @@ export class JobService {
   }
 
   private async removeOrphanDirs(em: EntityManager, now: Date): Promise<void> {
-    const dirs = await this.deps.storage.listJobDirs();
-    if (dirs.length === 0) return;
+    const stored = await this.deps.storage.listJobs();
+    if (stored.length === 0) return;
+    const ids = stored.map((s) => s.jobId);
     const known = new Set(
-      (await em.find(Job, { id: { $in: dirs } }, { fields: ['id'] })).map((j) => j.id),
+      (await em.find(Job, { id: { $in: ids } }, { fields: ['id'] })).map((j) => j.id),
     );
-    for (const dir of dirs) {
-      if (known.has(dir)) continue;
-      try {
-        const st = await fs.stat(this.deps.storage.jobDir(dir));
-        if (now.getTime() - st.mtimeMs > 3600_000) await this.deps.storage.removeJob(dir);
-      } catch {
-        // not a job directory or already gone
-      }
+    for (const { jobId, modifiedAt } of stored) {
+      if (known.has(jobId) || now.getTime() - modifiedAt.getTime() <= 3600_000) continue;
+      await this.deps.storage.removeJob(jobId).catch(() => undefined);
     }
   }
 }

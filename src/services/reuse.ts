@@ -11,7 +11,6 @@
  * deleted leaves the copy intact until its own retention ends.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { Job, Transcript } from '../db/entities/index.js';
@@ -80,10 +79,7 @@ export async function answerByReuse(
 ): Promise<boolean> {
   const log = deps.logger.child({ jobId: job.id, reusedFromJobId: source.id });
   try {
-    await linkOrCopy(
-      deps.storage.jobFile(source.id, AUDIO_NAME),
-      deps.storage.jobFile(job.id, AUDIO_NAME),
-    );
+    await deps.storage.copy(source.id, job.id, AUDIO_NAME);
     if (!(await copyTranscript(em, source.id, job.id))) throw new Error('source has no transcript');
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'duplicate could not be reused; transcribing it');
@@ -105,14 +101,4 @@ export async function answerByReuse(
   deps.metrics?.jobsFinished.inc({ status: JobStatus.COMPLETED, error_code: '' });
   log.info('upload answered with a copy of an identical recording');
   return true;
-}
-
-/** Hard-links `from` to `to` (same file system), else copies it. */
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  try {
-    await fs.link(from, to);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
-    await fs.copyFile(from, to);
-  }
 }

@@ -7,7 +7,6 @@
  * The engine is asked for its declared capabilities (`src/stt/engine.ts`); nothing here knows an
  * engine by name.
  */
-import fs from 'node:fs';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { Job } from '../db/entities/index.js';
@@ -16,7 +15,7 @@ import { JobError } from '../errors.js';
 import type { JobEvents } from '../jobs/events.js';
 import { channelsCarrySameSignal, transcodeToOpus } from '../media/index.js';
 import { chooseOpusBitrate } from '../media/opus-budget.js';
-import type { Storage } from '../storage/storage.js';
+import { StorageUnavailableError, type Scratch, type Storage } from '../storage/storage.js';
 import type { Metrics } from '../observability/metrics.js';
 import {
   isOperationEngine,
@@ -146,15 +145,19 @@ export async function runTranscription(
       );
     }
     await ensureStillWanted(em, job);
-    if (!job.sttOperationId) {
-      const transcodeDone = stage('transcode');
-      await transcode(job, engine, deps, progress, signal);
-      transcodeDone();
-      await ensureStillWanted(em, job);
-    }
-    const recognitionDone = stage('recognition');
-    const utterances = await recognize(job, engine, { em, deps, progress, signal, log });
-    recognitionDone();
+    // ffmpeg and the engine read local files: a scratch directory, removed however this ends.
+    const utterances = await deps.storage.withScratch(job.id, async (scratch) => {
+      if (!job.sttOperationId) {
+        const transcodeDone = stage('transcode');
+        await transcode(job, engine, { deps, scratch, progress, signal });
+        transcodeDone();
+        await ensureStillWanted(em, job);
+      }
+      const recognitionDone = stage('recognition');
+      const found = await recognize(job, engine, { em, deps, scratch, progress, signal, log });
+      recognitionDone();
+      return found;
+    });
     await ensureStillWanted(em, job);
     await progress.report(PROGRESS.persisting, undefined, 'Saving transcript');
     const persistDone = stage('persist');
@@ -178,9 +181,16 @@ export async function runTranscription(
     const jobErr =
       err instanceof JobError
         ? err
-        : new JobError('INTERNAL', 'Unexpected error while processing the recording.', true, {
-            cause: err,
-          });
+        : err instanceof StorageUnavailableError
+          ? new JobError(
+              'STORAGE_UNAVAILABLE',
+              'The file store stayed unreachable beyond the retry budget, so the recording could not be processed. Upload it again later.',
+              false,
+              { cause: err },
+            )
+          : new JobError('INTERNAL', 'Unexpected error while processing the recording.', true, {
+              cause: err,
+            });
     await progress.settle();
     if (jobErr.retryable && job.attempts < MAX_ATTEMPTS) {
       log.warn({ err, attempts: job.attempts }, 'retryable failure; the queue will retry');
@@ -194,37 +204,37 @@ export async function runTranscription(
 }
 
 /** Recognises the transcoded recording the way the engine's `mode` says. */
-function recognize(
+async function recognize(
   job: Job,
   engine: SttEngine,
   ctx: {
     em: EntityManager;
     deps: PipelineDeps;
+    scratch: Scratch;
     progress: ProgressReporter;
     signal: AbortSignal;
     log: Logger;
   },
 ): Promise<Utterance[]> {
-  const { em, deps, progress, signal, log } = ctx;
-  const audioPath = deps.storage.jobFile(job.id, TRANSCODED_NAME);
+  const { em, deps, scratch, progress, signal, log } = ctx;
+  const audioPath = await scratch.input(TRANSCODED_NAME);
   const outage = { ms: 0 };
   const common = { em, audioPath, progress, signal, log, metrics: deps.metrics, outage };
   return isOperationEngine(engine)
     ? recognizeByOperation(job, { ...common, engine })
-    : recognizeByUnits(job, { ...common, engine, orm: deps.orm, storage: deps.storage });
+    : recognizeByUnits(job, { ...common, engine, orm: deps.orm, scratch });
 }
 
 async function transcode(
   job: Job,
   engine: SttEngine,
-  deps: PipelineDeps,
-  progress: ProgressReporter,
-  signal: AbortSignal,
+  ctx: { deps: PipelineDeps; scratch: Scratch; progress: ProgressReporter; signal: AbortSignal },
 ) {
-  const source = deps.storage.jobFile(job.id, job.storedName);
-  if (!fs.existsSync(source)) {
+  const { deps, scratch, progress, signal } = ctx;
+  if (!(await deps.storage.stat(job.id, job.storedName))) {
     throw new JobError('SOURCE_MISSING', 'The uploaded file is no longer stored.');
   }
+  const source = await scratch.input(job.storedName);
   await progress.report(PROGRESS.transcodeStart, JobStatus.TRANSCODING, 'Transcoding audio');
   const duration = job.durationSeconds ?? 0;
   if (!job.diarizationApplied) {
@@ -240,8 +250,9 @@ async function transcode(
   // An operation engine gets the whole file in one request: the bitrate must fit it.
   const bitrateBps = chooseOpusBitrate(duration, channels, requestBudget(engine.capabilities));
 
-  const output = deps.storage.jobFile(job.id, TRANSCODED_NAME);
-  if (fs.existsSync(output)) return; // done by a previous attempt (written atomically)
+  // Done by a previous attempt (stored whole or not at all).
+  if (await deps.storage.stat(job.id, TRANSCODED_NAME)) return;
+  const output = scratch.path(TRANSCODED_NAME);
   await transcodeToOpus(source, output, {
     channels,
     bitrateBps,
@@ -254,6 +265,7 @@ async function transcode(
       void progress.report(p, undefined, 'Transcoding audio').catch(() => undefined);
     },
   });
+  await scratch.save(TRANSCODED_NAME);
   await progress.report(PROGRESS.transcodeEnd, undefined, 'Audio transcoded');
 }
 

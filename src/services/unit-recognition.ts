@@ -15,7 +15,7 @@ import { JobError } from '../errors.js';
 import { planChunks, splitChunk, type Chunk } from '../media/chunk-plan.js';
 import { cutChunk, maxBytesPerSecond } from '../media/cut.js';
 import { detectSpeech, type SpeechDetection } from '../media/silence.js';
-import type { Storage } from '../storage/storage.js';
+import type { Scratch } from '../storage/storage.js';
 import { UnitTooLargeError, type SynchronousEngine, type UnitRequest } from '../stt/engine.js';
 import type { Utterance } from '../stt/types.js';
 import type { RecognitionRun } from './operation-recognition.js';
@@ -25,7 +25,8 @@ import { whileSttAvailable } from './stt-availability.js';
 /** What {@link recognizeByUnits} needs besides the job. */
 export interface UnitRun extends RecognitionRun {
   orm: MikroORM;
-  storage: Storage;
+  /** The job's scratch directory: unit pieces are cut there. */
+  scratch: Scratch;
   engine: SynchronousEngine;
 }
 
@@ -157,14 +158,14 @@ async function sendPending(job: Job, units: RecognitionUnit[], run: UnitRun): Pr
   const results = await Promise.allSettled(workers);
   // Pieces cut ahead for units that were not sent (a failure or a cancel stopped the workers).
   for (const p of cuts.values()) {
-    await p.then((c) => run.storage.removeFile(job.id, c.name)).catch(() => undefined);
+    await p.then((c) => run.scratch.remove(c.name)).catch(() => undefined);
   }
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (run.signal.aborted) throw run.signal.reason;
   if (failed) throw failed.reason;
 }
 
-/** A unit's audio, cut into the job directory as `name`. */
+/** A unit's audio, cut into the job's scratch directory as `name`. */
 interface CutUnit {
   name: string;
   audioPath: string;
@@ -177,7 +178,7 @@ interface CutUnit {
 async function cutUnit(job: Job, unit: RecognitionUnit, run: UnitRun): Promise<CutUnit> {
   const format = run.engine.capabilities.audioFormats[0];
   const name = `unit-${unit.index}.${format === 'flac' ? 'flac' : 'ogg'}`;
-  const audioPath = run.storage.jobFile(job.id, name);
+  const audioPath = run.scratch.path(name);
   const { bytes } = await cutChunk(run.audioPath, {
     startSeconds: unit.startSeconds,
     endSeconds: unit.endSeconds,
@@ -201,7 +202,7 @@ async function sendUnit(
   run: UnitRun,
   speechCache: Map<number, Promise<SpeechDetection>>,
 ): Promise<RecognitionUnit[] | undefined> {
-  const { engine, storage } = run;
+  const { engine, scratch } = run;
   try {
     const request = unitRequest(job, unit, {
       audioPath: cut.audioPath,
@@ -243,7 +244,7 @@ async function sendUnit(
     run.metrics?.billed(engine.info.id, 1, seconds);
     return undefined;
   } finally {
-    await storage.removeFile(job.id, cut.name).catch(() => undefined);
+    await scratch.remove(cut.name).catch(() => undefined);
   }
 }
 

@@ -1,14 +1,22 @@
 /**
- * Local file storage for uploads and intermediate audio, under `<DATA_DIR>/jobs/<jobId>/`.
- * Storage names are generated; the user's file name is never used as a path.
+ * Job-scoped storage for uploads and audio, on an {@link ObjectStore} (a local directory or
+ * S3-compatible storage, see `./registry.ts`): every object of a job is under the key prefix
+ * `jobs/<jobId>/`. Storage names are generated; the user's file name is never used in a key.
+ * Nothing outside src/storage sees a path: tools that need files get them from
+ * {@link Storage.withScratch}.
  */
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Hash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
+import type { ByteRange, ObjectInfo, ObjectStore } from './object-store.js';
+import { LocalStore } from './local-store.js';
+import { checkName, withScratch, type Scratch } from './scratch.js';
+
+export { ObjectNotFoundError, StorageUnavailableError } from './object-store.js';
+export type { ByteRange, ObjectInfo, ObjectStore } from './object-store.js';
+export type { Scratch } from './scratch.js';
 
 /** Thrown by {@link Storage.writeStream} when the upload exceeds the byte limit. */
 export class UploadTooLargeError extends AppError {
@@ -77,34 +85,50 @@ export function formatBytes(bytes: number): string {
   return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
 }
 
-/** Job-scoped file storage rooted at a data directory. */
-export class Storage {
-  /** @param dataDir absolute path of DATA_DIR. */
-  constructor(readonly dataDir: string) {}
+/** A job found in storage by {@link Storage.listJobs}. */
+export interface StoredJob {
+  jobId: string;
+  /** Newest change of any of its objects (the directory's mtime on the local store). */
+  modifiedAt: Date;
+}
 
-  /** Absolute directory of a job's files. Job ids are server-generated UUIDs. */
-  jobDir(jobId: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(jobId)) throw new Error(`invalid job id for storage: ${jobId}`);
-    return path.join(this.dataDir, 'jobs', jobId);
+/** Job-scoped storage on an object store. */
+export class Storage {
+  readonly store: ObjectStore;
+  readonly scratchDir: string;
+
+  /**
+   * @param store the object store, or an absolute DATA_DIR for the local store (objects under
+   *   `<DATA_DIR>/jobs/`).
+   * @param scratchDir local directory for per-job scratch directories; default
+   *   `<DATA_DIR>/scratch` for a DATA_DIR, else `<os.tmpdir()>/kazru-scratch`.
+   */
+  constructor(store: ObjectStore | string, scratchDir?: string) {
+    this.store = typeof store === 'string' ? new LocalStore(store) : store;
+    this.scratchDir =
+      scratchDir ??
+      (typeof store === 'string'
+        ? path.join(store, 'scratch')
+        : path.join(os.tmpdir(), 'kazru-scratch'));
   }
 
-  /** Absolute path of a file inside a job's directory. */
-  jobFile(jobId: string, name: string): string {
-    if (name.includes('/') || name.includes('\\') || name.startsWith('.')) {
-      throw new Error(`invalid storage name: ${name}`);
-    }
-    return path.join(this.jobDir(jobId), name);
+  /** Key of a job's object. Job ids are server-generated UUIDs. */
+  private key(jobId: string, name?: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(jobId)) throw new Error(`invalid job id for storage: ${jobId}`);
+    return name === undefined ? `jobs/${jobId}/` : `jobs/${jobId}/${checkName(name)}`;
   }
 
   /**
-   * Streams `source` to `<jobDir>/<name>`, never holding the file in memory, enforcing
+   * Streams `source` to the job's object `name`, never holding the file in memory, enforcing
    * `maxBytes` while streaming. On any failure (too large, source error, truncated stream,
-   * client gone) the job directory is removed before the error is rethrown.
+   * client gone, store unreachable) every object of the job is removed before the error is
+   * rethrown.
    * @param hash when given, every chunk is also fed to it as it passes (no copy); read its
    *   digest after this resolves (e.g. `createHash('sha256')` for duplicate reuse).
    * @returns bytes written.
    * @throws UploadTooLargeError when more than `maxBytes` arrive or the source reports truncation;
-   *   UploadInterruptedError when the request ended before the file did; the fs error otherwise.
+   *   UploadInterruptedError when the request ended before the file did; StorageUnavailableError
+   *   when the store cannot be reached; the store's error otherwise.
    */
   async writeStream(
     jobId: string,
@@ -113,51 +137,71 @@ export class Storage {
     maxBytes: number,
     hash?: Hash,
   ): Promise<number> {
-    const dir = this.jobDir(jobId);
-    await fsp.mkdir(dir, { recursive: true });
-    const target = this.jobFile(jobId, name);
+    const key = this.key(jobId, name);
     let bytes = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        bytes += chunk.length;
-        hash?.update(chunk);
-        if (bytes > maxBytes) cb(new UploadTooLargeError(maxBytes));
-        else cb(null, chunk);
-      },
-    });
     // graphql-upload-minimal unpipes the file stream when busboy's size limit trips, which would
-    // leave this pipeline waiting forever: fail it explicitly instead.
-    const onLimit = () => counter.destroy(new UploadTooLargeError(maxBytes));
+    // leave the store waiting forever: fail the source explicitly instead.
+    const onLimit = () => source.destroy(new UploadTooLargeError(maxBytes));
     source.once('limit', onLimit);
     try {
-      await pipeline(source, counter, fs.createWriteStream(target, { flags: 'wx' }));
+      const written = await this.store.put(key, source, {
+        observe: (chunk) => {
+          bytes += chunk.length;
+          hash?.update(chunk);
+          if (bytes > maxBytes) throw new UploadTooLargeError(maxBytes);
+        },
+      });
       // graphql-upload-minimal ends a stream cut at maxFileSize normally, flagged `truncated`.
       if (source.truncated) throw new UploadTooLargeError(maxBytes);
-      return bytes;
+      return written;
     } catch (err) {
-      await this.removeJob(jobId);
+      source.resume(); // let the request finish
+      await this.removeJob(jobId).catch(() => undefined);
       throw asUploadError(err);
     } finally {
       source.off('limit', onLimit);
     }
   }
 
-  /** Deletes a job's directory and everything in it; a missing directory is fine. */
+  /** Size and age of a job's object, or null when it is not stored. */
+  stat(jobId: string, name: string): Promise<ObjectInfo | null> {
+    return this.store.stat(this.key(jobId, name));
+  }
+
+  /** Reads a job's object or a byte range of it. @throws ObjectNotFoundError. */
+  read(jobId: string, name: string, range?: ByteRange): Promise<Readable> {
+    return this.store.get(this.key(jobId, name), range);
+  }
+
+  /** Copies object `name` of job `from` to job `to`. @throws ObjectNotFoundError. */
+  copy(from: string, to: string, name: string): Promise<void> {
+    return this.store.copy(this.key(from, name), this.key(to, name));
+  }
+
+  /** Deletes every object of a job; none is fine. */
   async removeJob(jobId: string): Promise<void> {
-    await fsp.rm(this.jobDir(jobId), { recursive: true, force: true });
+    await this.store.deletePrefix(this.key(jobId));
   }
 
-  /** Deletes one file of a job; missing is fine. */
+  /** Deletes one object of a job; missing is fine. */
   async removeFile(jobId: string, name: string): Promise<void> {
-    await fsp.rm(this.jobFile(jobId, name), { force: true });
+    await this.store.delete(this.key(jobId, name));
   }
 
-  /** Lists job ids that have a directory on disk (for orphan cleanup). */
-  async listJobDirs(): Promise<string[]> {
-    try {
-      return await fsp.readdir(path.join(this.dataDir, 'jobs'));
-    } catch {
-      return [];
-    }
+  /** Jobs that have objects in storage, with their age (for orphan cleanup). */
+  async listJobs(): Promise<StoredJob[]> {
+    const found = await this.store.listPrefixes('jobs/');
+    return found
+      .filter((p) => /^[0-9a-f-]{36}$/.test(p.name))
+      .map((p) => ({ jobId: p.name, modifiedAt: p.modifiedAt }));
+  }
+
+  /**
+   * Runs `fn` with a local scratch directory for the job (see `./scratch.ts`), always removed
+   * when `fn` settles.
+   */
+  withScratch<T>(jobId: string, fn: (scratch: Scratch) => Promise<T>): Promise<T> {
+    this.key(jobId);
+    return withScratch(this.store, this.scratchDir, (name) => this.key(jobId, name), jobId, fn);
   }
 }

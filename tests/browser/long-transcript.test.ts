@@ -94,9 +94,12 @@ beforeAll(async () => {
     filename: 'call-with-audio.ogg',
   });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-long-'));
-  const audioFile = t.app.resources.storage.jobFile(withAudio.jobId, TRANSCODED_NAME);
-  fs.mkdirSync(path.dirname(audioFile), { recursive: true });
-  fs.copyFileSync(silentOpus(tmp, HOURS_4), audioFile);
+  await t.app.resources.storage.writeStream(
+    withAudio.jobId,
+    TRANSCODED_NAME,
+    fs.createReadStream(silentOpus(tmp, HOURS_4)),
+    Number.MAX_SAFE_INTEGER,
+  );
   b = await launchBrowser({ locale: 'kk-KZ' });
   const sent = new Map<unknown, (typeof segmentQueries)[number]>();
   b.page.on('request', (req) => {

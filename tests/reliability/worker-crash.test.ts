@@ -92,14 +92,16 @@ test('worker killed (SIGKILL) mid-transcode: re-run by the other worker, finishe
   await ensureTwoWorkers();
   const submitsBefore = c.double.submits;
   const id = await upload(longRecording);
-  const part = path.join(jobDir(id), 'audio.ogg.part');
+  // ffmpeg writes into the job's scratch directory (`<DATA_DIR>/scratch/<jobId>-<random>/`).
+  const part = () => partFiles(path.join(c.dataDir, 'scratch')).find((f) => f.includes(id));
 
   // Wait until ffmpeg is writing the part file, then kill the worker that runs it.
   const ffmpegPid = await waitFor(
     'ffmpeg writing the part file',
     () => {
       const pids = ffmpegProcesses(jobDir(id));
-      return pids.length > 0 && fs.existsSync(part) && fs.statSync(part).size > 0
+      const file = part();
+      return pids.length > 0 && file && fs.existsSync(file) && fs.statSync(file).size > 0
         ? pids[0]
         : undefined;
     },

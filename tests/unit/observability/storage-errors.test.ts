@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { instrumentStorage } from '../../../src/observability/storage-errors.js';
 import { Storage, UploadTooLargeError } from '../../../src/storage/storage.js';
+import { LocalStore } from '../../../src/storage/local-store.js';
 
 const [JOB1, JOB2, JOB3] = [randomUUID(), randomUUID(), randomUUID()];
 
@@ -23,20 +24,21 @@ test('a write the file system refuses is counted with its operation and code, an
   // A regular file where the data directory should be: mkdir fails with ENOTDIR, even as root.
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-store-')), 'not-a-dir');
   fs.writeFileSync(file, '');
-  const storage = instrumentStorage(new Storage(file), metrics.storageErrors);
+  const store = instrumentStorage(new LocalStore(file), metrics.storageErrors);
+  const storage = new Storage(store);
 
   await expect(
     storage.writeStream(JOB1, 'source', Readable.from([Buffer.from('abc')]), 1024),
   ).rejects.toMatchObject({ code: 'ENOTDIR' });
-  expect(await counted(metrics)).toEqual([{ operation: 'writeStream', code: 'ENOTDIR', value: 1 }]);
+  expect(await counted(metrics)).toEqual([{ operation: 'put', code: 'ENOTDIR', value: 1 }]);
   // Synchronous helpers pass through untouched.
-  expect(storage.jobFile(JOB1, 'source')).toBe(path.join(file, 'jobs', JOB1, 'source'));
+  expect(store.localPath(`jobs/${JOB1}/source`)).toBe(path.join(file, 'jobs', JOB1, 'source'));
 });
 
 test('an upload over the limit is the client fault: rethrown, not counted', async () => {
   const metrics = createMetrics('test');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-store-'));
-  const storage = instrumentStorage(new Storage(dir), metrics.storageErrors);
+  const storage = new Storage(instrumentStorage(new LocalStore(dir), metrics.storageErrors));
 
   await expect(
     storage.writeStream(JOB2, 'source', Readable.from([Buffer.alloc(2048)]), 1024),

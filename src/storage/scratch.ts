@@ -1,0 +1,98 @@
+/**
+ * Per-job local scratch directories for the tools that need files (ffmpeg, ffprobe, engine
+ * adapters that read a file): `<SCRATCH_DIR>/<jobId>-<random>/`, created for one run of
+ * {@link withScratch} and always removed when it ends, however it ends; a directory left by a
+ * process that was killed is removed by the job's next run.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import type { ObjectStore } from './object-store.js';
+
+/** A job's scratch directory; paths it hands out are valid until its run ends. */
+export interface Scratch {
+  /**
+   * A local file holding the job's stored object `name`: the stored file itself on an
+   * unencrypted local store (no copy; do not modify it), else a copy downloaded once per run.
+   * @throws ObjectNotFoundError when there is no such object; StorageUnavailableError.
+   */
+  input(name: string): Promise<string>;
+  /** A path in the scratch directory for a new file `name` (nothing is created). */
+  path(name: string): string;
+  /**
+   * Stores the scratch file `name` as the job's object `name`; afterwards {@link input} of
+   * `name` returns a local copy without downloading.
+   */
+  save(name: string): Promise<void>;
+  /** Deletes the scratch file `name`; missing is fine. */
+  remove(name: string): Promise<void>;
+}
+
+/** Checks a storage name (no separators, no dot files). */
+export function checkName(name: string): string {
+  if (!name || name.includes('/') || name.includes('\\') || name.startsWith('.')) {
+    throw new Error(`invalid storage name: ${name}`);
+  }
+  return name;
+}
+
+/**
+ * Runs `fn` with a fresh scratch directory for `jobId` under `scratchRoot`, removing it
+ * (recursively) when `fn` settles.
+ * @param keyOf the store key of a job's object `name`.
+ */
+export async function withScratch<T>(
+  store: ObjectStore,
+  scratchRoot: string,
+  keyOf: (name: string) => string,
+  jobId: string,
+  fn: (scratch: Scratch) => Promise<T>,
+): Promise<T> {
+  // A run of this job that died (its worker killed) left its directory: a job runs on one
+  // worker at a time (its lease), so any other directory of the job is stale.
+  const stale = await fsp.readdir(scratchRoot).catch(() => [] as string[]);
+  for (const name of stale.filter((n) => n.startsWith(`${jobId}-`))) {
+    await fsp.rm(path.join(scratchRoot, name), { recursive: true, force: true });
+  }
+  const dir = path.join(scratchRoot, `${jobId}-${randomBytes(4).toString('hex')}`);
+  await fsp.mkdir(dir, { recursive: true });
+  const local = new Map<string, string>();
+  const scratch: Scratch = {
+    async input(name) {
+      const known = local.get(checkName(name));
+      if (known && fs.existsSync(known)) return known;
+      const direct = store.localPath?.(keyOf(name));
+      if (direct) {
+        await fsp.access(direct).catch(() => store.get(keyOf(name))); // ObjectNotFoundError
+        return direct;
+      }
+      const file = path.join(dir, `in-${name}`);
+      await pipeline(await store.get(keyOf(name)), fs.createWriteStream(file));
+      local.set(name, file);
+      return file;
+    },
+    path(name) {
+      return path.join(dir, checkName(name));
+    },
+    async save(name) {
+      const file = scratch.path(name);
+      if (store.localPath?.(keyOf(name))) {
+        await store.putFile(keyOf(name), file); // moved into the store
+        return;
+      }
+      // Kept in scratch for the rest of the run (the put copies it).
+      await store.put(keyOf(name), fs.createReadStream(file));
+      local.set(name, file);
+    },
+    async remove(name) {
+      await fsp.rm(scratch.path(name), { force: true });
+    },
+  };
+  try {
+    return await fn(scratch);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
