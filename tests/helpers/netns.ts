@@ -12,6 +12,8 @@
  */
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -55,8 +57,8 @@ const alive = (pid: number) => {
 };
 
 /**
- * Deletes namespaces and links of labs whose test process is gone (a run killed before its
- * afterAll). Labs of live processes are left alone. Never throws.
+ * Deletes namespaces, links and temp directories ({@link labTempDir}) of labs whose test process
+ * is gone (a run killed before its afterAll). Labs of live processes are left alone. Never throws.
  * @returns the names removed.
  */
 export async function removeStaleLabs(): Promise<string[]> {
@@ -78,7 +80,22 @@ export async function removeStaleLabs(): Promise<string[]> {
       removed.push(m[1]);
     }
   }
+  for (const entry of fs.readdirSync(os.tmpdir())) {
+    const m = new RegExp(`^${NS_PREFIX}(\\d+)-`).exec(entry);
+    if (m && !alive(Number(m[1]))) {
+      fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+      removed.push(entry);
+    }
+  }
   return removed;
+}
+
+/**
+ * A new temp directory `<tmp>/kazru-mh-<pid>-<label>-XXXXXX` that {@link removeStaleLabs} removes
+ * once this process is gone (the caller removes it when done).
+ */
+export function labTempDir(label: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${NS_PREFIX}${process.pid}-${label}-`));
 }
 
 /** SIGKILLs every process living in namespace `ns` (`ip netns pids`, synchronous best effort). */
@@ -98,6 +115,19 @@ function killNamespaceProcesses(ns: string): void {
   }
 }
 
+const HAVE_SETPRIV = fs.existsSync('/usr/bin/setpriv');
+
+/**
+ * `[command, args]` wrapped so that the process gets SIGKILL when the test process dies
+ * (`setpriv --pdeathsig KILL`, util-linux), so a crashed run leaves no service or redis-server
+ * behind; unchanged where setpriv is missing.
+ */
+export function killedWithParent(command: string, args: string[]): [string, string[]] {
+  return HAVE_SETPRIV
+    ? ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', command, ...args]]
+    : [command, args];
+}
+
 /** One simulated host: a network namespace with one link to the bridge. */
 export interface NetnsHost {
   /** Short name given to {@link NetnsLab.addHost}. */
@@ -112,7 +142,10 @@ export interface NetnsHost {
   linkDown(): Promise<void>;
   /** Reconnects it. */
   linkUp(): Promise<void>;
-  /** Spawns `command` inside the namespace (`ip netns exec`, which execs it: the pid is its). */
+  /**
+   * Spawns `command` inside the namespace (`ip netns exec`, which execs it: the pid is its),
+   * killed when the test process dies ({@link killedWithParent}).
+   */
   spawn(command: string, args: string[], options?: SpawnOptions): ChildProcess;
 }
 
@@ -169,7 +202,7 @@ export async function createNetnsLab(): Promise<NetnsLab> {
         linkDown: () => ip('link', 'set', veth, 'down').then(() => undefined),
         linkUp: () => ip('link', 'set', veth, 'up').then(() => undefined),
         spawn: (command, args, options = {}) =>
-          spawn('ip', ['netns', 'exec', ns, command, ...args], options),
+          spawn('ip', ['netns', 'exec', ns, ...killedWithParent(command, args).flat()], options),
       };
       hosts.push(host);
       await ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', `${tag}p${i}`);

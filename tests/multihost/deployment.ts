@@ -28,6 +28,8 @@ export const API_PORT = 4000;
 export interface HostProc {
   host: NetnsHost;
   role: 'api' | 'worker';
+  /** Its own DATA_DIR (scratch space only: objects live in the store). */
+  dataDir: string;
   child: ChildProcess;
   pid: number;
   /** stdout + stderr so far. */
@@ -44,7 +46,7 @@ export interface Deployment {
   /** Redis as the test process reaches it (127.0.0.1). */
   redis: Redis;
   /** PostgreSQL as the test process reaches it. */
-  db: pg.Client;
+  db: pg.Pool;
   /** Env every service process gets (plus its own DATA_DIR and ROLES). */
   env: Record<string, string>;
   procs: HostProc[];
@@ -79,8 +81,7 @@ export async function createDeployment(
     const database: ThrowawayDatabase | null = await createThrowawayDatabase();
     if (!database) return null;
     cleanups.push(() => database.drop());
-    const db = new pg.Client({ connectionString: database.url });
-    await db.connect();
+    const db = new pg.Pool({ connectionString: database.url, max: 4 });
     cleanups.push(() => db.end());
     const pgProxy: TcpProxy = await startTcpProxy({ port: 5432 }, 0, lab.gateway);
     cleanups.push(() => pgProxy.close());
@@ -129,10 +130,10 @@ export async function createDeployment(
       dataDirs.push(dataDir);
       const child = host.spawn(process.execPath, [...SERVICE_NODE_FLAGS, MAIN_JS], {
         cwd: REPO_ROOT,
-        env: { ...env, ROLES: role, DATA_DIR: dataDir },
+        env: { ...env, ROLES: role, DATA_DIR: dataDir, SCRATCH_DIR: path.join(dataDir, 'scratch') },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      const proc = trackProc(host, role, child);
+      const proc = trackProc(host, role, dataDir, child);
       procs.push(proc);
       const ready = role === 'api' ? /api listening/ : /worker processing transcription jobs/;
       await waitFor(
@@ -153,7 +154,12 @@ export async function createDeployment(
   }
 }
 
-function trackProc(host: NetnsHost, role: 'api' | 'worker', child: ChildProcess): HostProc {
+function trackProc(
+  host: NetnsHost,
+  role: 'api' | 'worker',
+  dataDir: string,
+  child: ChildProcess,
+): HostProc {
   let out = '';
   let alive = true;
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -167,6 +173,7 @@ function trackProc(host: NetnsHost, role: 'api' | 'worker', child: ChildProcess)
   return {
     host,
     role,
+    dataDir,
     child,
     pid: child.pid!,
     output: () => out,
