@@ -172,8 +172,10 @@ export async function runTranscription(
       void engine.deleteResult(job.sttOperationId).catch(() => undefined);
     }
   } catch (err) {
-    if (err instanceof JobGoneError || signal.aborted) {
-      log.info('job cancelled, deleted or expired during processing');
+    if (err instanceof JobGoneError || signal.aborted || !(await stillWanted(em, job))) {
+      // A stale run (its worker was cut off while another took the job over) must not mark the
+      // other run's result FAILED: the later attempt owns the job.
+      log.info('job cancelled, deleted, expired or taken over by another worker during processing');
       return;
     }
     const jobErr =
@@ -267,12 +269,35 @@ async function transcode(
   await progress.report(PROGRESS.transcodeEnd, undefined, 'Audio transcoded');
 }
 
-/** Throws JobGoneError when the job row was deleted or moved to a terminal status elsewhere. */
+/**
+ * Throws JobGoneError when the job row was deleted or moved to a terminal status elsewhere, or
+ * when a later attempt has started (another worker took the job over while this one was cut off
+ * from Redis: this run is stale).
+ */
 async function ensureStillWanted(em: EntityManager, job: Job): Promise<void> {
   const row = await em
     .getConnection()
-    .execute<{ status: string }[]>('select status from jobs where id = ?', [job.id]);
-  if (row.length === 0 || isTerminal(row[0].status as JobStatus)) throw new JobGoneError();
+    .execute<{ status: string; attempts: number }[]>(
+      'select status, attempts from jobs where id = ?',
+      [job.id],
+    );
+  if (
+    row.length === 0 ||
+    isTerminal(row[0].status as JobStatus) ||
+    Number(row[0].attempts) > job.attempts
+  ) {
+    throw new JobGoneError();
+  }
+}
+
+/** {@link ensureStillWanted} as a boolean; true when the database cannot be asked. */
+async function stillWanted(em: EntityManager, job: Job): Promise<boolean> {
+  try {
+    await ensureStillWanted(em, job);
+    return true;
+  } catch (err) {
+    return !(err instanceof JobGoneError);
+  }
 }
 
 async function markFailed(em: EntityManager, job: Job, err: JobError, events: JobEvents) {

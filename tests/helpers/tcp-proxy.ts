@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 
-/** A running proxy on 127.0.0.1. */
+/** A running proxy (on 127.0.0.1 unless another listen address was given). */
 export interface TcpProxy {
   /** Port clients connect to. */
   port: number;
@@ -25,10 +25,12 @@ export interface TcpProxy {
  * Starts a proxy that forwards to `target.host:target.port`.
  * @param target.port the real server's port.
  * @param listenPort port to listen on (0 picks a free one).
+ * @param listenHost address to listen on (default 127.0.0.1).
  */
 export async function startTcpProxy(
   target: { host?: string; port: number },
   listenPort = 0,
+  listenHost = '127.0.0.1',
 ): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let blocked = false;
@@ -66,7 +68,7 @@ export async function startTcpProxy(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(listenPort, '127.0.0.1', () => resolve());
+    server.listen(listenPort, listenHost, () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
   const dropAll = () => {
