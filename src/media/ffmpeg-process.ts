@@ -140,9 +140,29 @@ function startInOwnGroup(command: ffmpeg.FfmpegCommand, cwd: string | undefined)
           [...prefix, ...args],
           // fluent-ffmpeg's own capability checks (`ffmpeg -formats`, `-encoders`) pass no cwd.
           { cwd, ...options, ...groupSpawnOptions() },
-          ...rest,
+          ...withSafeEnd(rest),
         )
-      : spawnFfmpeg([...prefix, ...args], options, ...rest);
+      : spawnFfmpeg([...prefix, ...args], options, ...withSafeEnd(rest));
+}
+
+/** What fluent-ffmpeg's end callback reads from an output ring buffer. */
+const EMPTY_RING = { get: () => '' };
+
+/**
+ * fluent-ffmpeg 2.1.3 answers a spawn failure (the child's 'error' event: ENOENT for a missing
+ * binary or a working directory removed meanwhile, EAGAIN) by calling its end callback without
+ * its stdout/stderr rings, and that callback then throws reading them — an uncaught TypeError
+ * that ended the whole process (seen when a job's scratch directory was removed while its
+ * ffmpeg was being started). The end callback, always the last function argument, gets empty
+ * rings in that case, so the spawn error reaches the command's 'error' listener like any other.
+ */
+function withSafeEnd(rest: unknown[]): unknown[] {
+  const last = rest.length - 1;
+  const end = rest[last];
+  if (typeof end !== 'function') return rest;
+  const safe = (err: unknown, stdoutRing?: unknown, stderrRing?: unknown) =>
+    (end as (...a: unknown[]) => unknown)(err, stdoutRing ?? EMPTY_RING, stderrRing ?? EMPTY_RING);
+  return [...rest.slice(0, last), safe];
 }
 
 /** The last two non-empty lines of an ffmpeg error message, joined: what a job error quotes. */

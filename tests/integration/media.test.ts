@@ -440,6 +440,27 @@ describe('transcodeToOpus', () => {
   });
 });
 
+describe('spawn failures', () => {
+  it('an ffmpeg that cannot be started (its directory removed meanwhile) rejects the transcode instead of ending the process', async () => {
+    // fluent-ffmpeg 2.1.3 threw an uncaught TypeError from its end callback on a spawn error.
+    // Its capability cache filled first (as in a serving process), so the spawn that fails is
+    // the transcode's own.
+    await new Promise<void>((resolve, reject) =>
+      fluentFfmpeg.getAvailableFormats((err) => (err ? reject(err) : resolve())),
+    );
+    await new Promise<void>((resolve, reject) =>
+      fluentFfmpeg.getAvailableEncoders((err) => (err ? reject(err) : resolve())),
+    );
+    const gone = path.join(dir, 'removed-scratch');
+    const run = transcodeToOpus(path.join(gone, 'a.wav'), tmp('never.ogg'), {
+      channels: 1,
+      bitrateBps: 20_000,
+    });
+    const err = await rejection(run);
+    expect(err.message).toMatch(/ENOENT/);
+  });
+});
+
 describe('duration cap (maxDurationSeconds) and duration bombs', () => {
   const MAX = 600;
   /** `seconds` of 8 kHz FLAC silence in `frame`-sample frames (tiny: constant subframes). */
