@@ -450,8 +450,11 @@ describe('OpenAI-compatible test double', () => {
     expect(limited.headers.get('retry-after')).toBe('2');
     expect(limited.json.error.code).toBe('rate_limit_exceeded');
     await expect(post(d.endpoint, 'kk.ogg', verbose())).rejects.toThrow();
+    // Long enough for the double to have read the whole request and reached its 60 s delay on a
+    // loaded machine (with 500 ms the client sometimes gave up while the body was still being
+    // read: a reset, not an abort of a request in progress).
     await expect(
-      post(d.endpoint, 'kk.ogg', verbose(), { signal: AbortSignal.timeout(500) }),
+      post(d.endpoint, 'kk.ogg', verbose(), { signal: AbortSignal.timeout(3000) }),
     ).rejects.toThrow();
     expect((await post(d.endpoint, 'kk.ogg', verbose())).status).toBe(200);
     await new Promise((r) => setTimeout(r, 50));
