@@ -17,7 +17,7 @@ import {
 } from './jobs/queue.js';
 import { JobService } from './services/job.service.js';
 import type { Storage } from './storage/storage.js';
-import { createStorage } from './storage/registry.js';
+import { checkStorage, createStorage } from './storage/registry.js';
 import { createSpeechKitLimiter } from './stt/speechkit/index.js';
 import { createEngineRegistry, type EngineDeps, type EngineRegistry } from './stt/registry.js';
 import { buildAppSchema } from './graphql/schema.js';
@@ -65,6 +65,14 @@ export async function startApp(
   engineOptions: Pick<EngineDeps, 'speechKit' | 'openAi'> = {},
 ): Promise<App> {
   const orm = await initOrm(config);
+  // A wrong or missing STORAGE_ENCRYPTION_KEY stops start-up here (EncryptionError). Checked
+  // before the Redis clients exist: an await between creating the job events' subscriber and
+  // its first subscription can land the subscription between connect and ready, which ioredis
+  // answers with "Connection in subscriber mode" and no cancel event ever arrives.
+  await checkStorage(config, logger).catch(async (err: unknown) => {
+    await orm.close();
+    throw err;
+  });
   // Fails fast while Redis is away (health checks, job leases); see createRedisCommandClient.
   const redis = createRedisCommandClient(config.redisUrl, `kazru-${config.roles.join('-')}`);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));

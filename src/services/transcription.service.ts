@@ -172,7 +172,16 @@ export async function runTranscription(
       void engine.deleteResult(job.sttOperationId).catch(() => undefined);
     }
   } catch (err) {
-    if (err instanceof JobGoneError || signal.aborted) {
+    // A cancel or delete removes the job's files at once, so a step may fail from that before
+    // the cancel event reaches this worker: a job no longer wanted is not marked FAILED.
+    const gone =
+      err instanceof JobGoneError ||
+      signal.aborted ||
+      (await ensureStillWanted(em, job).then(
+        () => false,
+        (e: unknown) => e instanceof JobGoneError,
+      ));
+    if (gone) {
       log.info('job cancelled, deleted or expired during processing');
       return;
     }

@@ -8,13 +8,22 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Hash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import type { ByteRange, ObjectInfo, ObjectStore } from './object-store.js';
+import { EncryptionError } from './encryption.js';
+import {
+  StorageUnavailableError,
+  type ByteRange,
+  type ObjectInfo,
+  type ObjectStore,
+} from './object-store.js';
 import { LocalStore } from './local-store.js';
 import { checkName, withScratch, type Scratch } from './scratch.js';
 
 export { ObjectNotFoundError, StorageUnavailableError } from './object-store.js';
+export { EncryptionError } from './encryption.js';
+
+const KEY_CHECK = 'kazru-stt storage check: readable with this server key settings\n';
 export type { ByteRange, ObjectInfo, ObjectStore } from './object-store.js';
 export type { Scratch } from './scratch.js';
 
@@ -194,6 +203,38 @@ export class Storage {
     return found
       .filter((p) => /^[0-9a-f-]{36}$/.test(p.name))
       .map((p) => ({ jobId: p.name, modifiedAt: p.modifiedAt }));
+  }
+
+  /**
+   * Start-up check that this server can read what the store holds: reads the check object
+   * `_kazru/key-check` (writing it when missing), so a wrong or missing STORAGE_ENCRYPTION_KEY
+   * stops the process at start rather than failing jobs later. A check object stored without
+   * encryption while a key is now set is rewritten encrypted (objects stored before stay
+   * unreadable with the key until they expire); `warn` is told.
+   * @throws EncryptionError for a wrong key, or an encrypted store and no key.
+   */
+  async checkReadable(warn: (message: string) => void): Promise<void> {
+    const key = '_kazru/key-check';
+    const write = () => this.store.put(key, Readable.from([Buffer.from(KEY_CHECK)]));
+    try {
+      if (!(await this.store.stat(key).catch(() => null))) return void (await write());
+      const text = Buffer.concat(await (await this.store.get(key)).toArray()).toString();
+      if (text !== KEY_CHECK) throw new Error('unexpected key-check content');
+    } catch (err) {
+      if (err instanceof StorageUnavailableError) {
+        warn(`storage check skipped: ${err.message}`);
+        return;
+      }
+      if (err instanceof EncryptionError && /is not encrypted/.test(err.message)) {
+        warn(
+          'STORAGE_ENCRYPTION_KEY is set on a store written without encryption: new objects are encrypted; objects stored before cannot be read with the key and fail until they expire.',
+        );
+        await this.store.delete(key);
+        await write();
+        return;
+      }
+      throw err;
+    }
   }
 
   /**

@@ -55,7 +55,7 @@ test('upload → completed transcript → Range playback → deleteJob, all on S
     m.utterances.map((u) => u.text),
   );
   // The upload and the transcoded audio are objects in the bucket; nothing is on local disk.
-  expect((await s3.keys()).sort()).toEqual([
+  expect((await s3.keys('kazru/jobs/')).sort()).toEqual([
     `kazru/jobs/${id}/audio.ogg`,
     `kazru/jobs/${id}/source`,
   ]);
@@ -89,7 +89,7 @@ test('upload → completed transcript → Range playback → deleteJob, all on S
 
   const del = await t.gql(`mutation($id: ID!) { deleteJob(id: $id) }`, { id });
   expect(del.errors).toBeUndefined();
-  expect(await s3.keys()).toEqual([]);
+  expect(await s3.keys('kazru/jobs/')).toEqual([]);
   expect((await fetch(audioUrl)).status).toBe(404);
 }, 90_000);
 
@@ -107,7 +107,7 @@ test('an upload over the size cap is refused while streaming; no object, no open
   const seen = s3.requests.slice(before);
   expect(seen.some((r) => r.startsWith('POST ') && r.includes('uploads'))).toBe(true);
   expect(seen.some((r) => r.startsWith('DELETE ') && r.includes('uploadId='))).toBe(true);
-  expect(await s3.keys()).toEqual([]);
+  expect(await s3.keys('kazru/jobs/')).toEqual([]);
   expect(s3.openUploads()).toEqual([]);
   const jobs = await t.gql(`{ jobs(first: 10) { totalCount } }`);
   expect(jobs.data.jobs.totalCount).toBe(0);
