@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from '@20minutes/s3rver';
 
 /** A running S3-compatible server. */
@@ -27,6 +27,8 @@ export interface S3Server {
   env(prefix?: string, endpoint?: string): Record<string, string>;
   /** Every key in the bucket (ListObjectsV2 through the SDK). */
   keys(prefix?: string): Promise<string[]>;
+  /** Stores `body` under `key` directly (not through the app). */
+  put(key: string, body: Buffer | string): Promise<void>;
   /** Multipart uploads started and neither completed nor aborted. */
   openUploads(): string[];
   /** Bytes of every stored object file, for checks on what is at rest. */
@@ -106,6 +108,9 @@ export async function startS3Server(bucket = 'kazru-test'): Promise<S3Server> {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
       return out;
+    },
+    put: async (key, body) => {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },
     openUploads: () => (fs.existsSync(uploadsDir) ? fs.readdirSync(uploadsDir) : []),
     storedFiles: () =>
