@@ -52,7 +52,16 @@ test('an upload while the store is unreachable is refused with a stable code; no
   });
   expect(up.errors?.[0]?.message).toMatch(/try again/i);
   expect(ms).toBeLessThan(15_000); // bounded retries, not a hang
+  // Readiness says why: the store is down (a load balancer stops sending uploads here).
+  const ready = await fetch(`${t.url}/api/v1/health/ready`);
+  expect(ready.status).toBe(503);
+  expect(((await ready.json()) as { storage: { ok: boolean } }).storage.ok).toBe(false);
   proxy.resume();
+  const back = await fetch(`${t.url}/api/v1/health/ready`);
+  expect(((await back.json()) as { storage: unknown }).storage).toMatchObject({
+    ok: true,
+    store: 's3://kazru-test/kazru/',
+  });
   expect(await s3.keys('kazru/jobs/')).toEqual([]);
   expect(s3.openUploads()).toEqual([]);
   const jobs = await t.gql(`{ jobs(first: 10) { totalCount } }`);
