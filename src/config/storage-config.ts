@@ -22,6 +22,9 @@ export type StorageBackend =
       maxAttempts: number;
       connectTimeoutMs: number;
       requestTimeoutMs: number;
+      /** S3 server-side encryption of every write, where the store offers it. */
+      serverSideEncryption?: 'AES256' | 'aws:kms';
+      sseKmsKeyId?: string;
     };
 
 /** Validated storage configuration. */
@@ -41,7 +44,8 @@ const BOOL = new Set(['true', 'false', '1', '0', '']);
  *   `s3://<bucket>[/<prefix>]` with `S3_ENDPOINT` (URL; unset for AWS), `S3_REGION` (default
  *   `us-east-1`), `S3_ACCESS_KEY_ID` + `S3_SECRET_ACCESS_KEY` (both or neither: the SDK's default
  *   chain), `S3_FORCE_PATH_STYLE` (true/false, default false), `S3_MAX_ATTEMPTS` (default 4),
- *   `S3_CONNECT_TIMEOUT_MS` (default 5000), `S3_REQUEST_TIMEOUT_MS` (default 60000).
+ *   `S3_CONNECT_TIMEOUT_MS` (default 5000), `S3_REQUEST_TIMEOUT_MS` (default 60000),
+ *   `S3_SERVER_SIDE_ENCRYPTION` (`AES256` or `aws:kms`, unset: none) with `S3_SSE_KMS_KEY_ID`.
  * - `SCRATCH_DIR`: default `<DATA_DIR>/scratch` for a local store, `<os.tmpdir()>/kazru-scratch`
  *   for S3 (hosts share nothing).
  * - `STORAGE_ENCRYPTION_KEY`: 32 bytes as 64 hex digits or base64 (44 characters).
@@ -81,6 +85,13 @@ export function readStorageConfig(
     if (!id !== !secret) {
       problems.push('  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither');
     }
+    const sse = v('S3_SERVER_SIDE_ENCRYPTION');
+    if (sse !== undefined && sse !== 'AES256' && sse !== 'aws:kms') {
+      problems.push('  S3_SERVER_SIDE_ENCRYPTION: use AES256 (SSE-S3) or aws:kms (SSE-KMS)');
+    }
+    if (v('S3_SSE_KMS_KEY_ID') && sse !== 'aws:kms') {
+      problems.push('  S3_SSE_KMS_KEY_ID: needs S3_SERVER_SIDE_ENCRYPTION=aws:kms');
+    }
     const pathStyle = (v('S3_FORCE_PATH_STYLE') ?? '').toLowerCase();
     if (!BOOL.has(pathStyle)) problems.push('  S3_FORCE_PATH_STYLE: must be true or false');
     backend = {
@@ -95,6 +106,8 @@ export function readStorageConfig(
       maxAttempts: int('S3_MAX_ATTEMPTS', 4, 1),
       connectTimeoutMs: int('S3_CONNECT_TIMEOUT_MS', 5000, 1),
       requestTimeoutMs: int('S3_REQUEST_TIMEOUT_MS', 60_000, 1),
+      serverSideEncryption: sse as 'AES256' | 'aws:kms' | undefined,
+      sseKmsKeyId: v('S3_SSE_KMS_KEY_ID'),
     };
   } else {
     problems.push('  STORAGE_URL: use file://<directory> or s3://<bucket>/<prefix>');

@@ -23,6 +23,8 @@ export interface S3Server {
   directory: string;
   /** `METHOD path?query` of every request received. */
   requests: string[];
+  /** The headers of each request in {@link S3Server.requests}, same order. */
+  requestHeaders: http.IncomingHttpHeaders[];
   /** Env for the app: STORAGE_URL and S3_* for this server, keys under `prefix`. */
   env(prefix?: string, endpoint?: string): Record<string, string>;
   /** Every key in the bucket (ListObjectsV2 through the SDK). */
@@ -51,9 +53,11 @@ export async function startS3Server(bucket = 'kazru-test'): Promise<S3Server> {
   await s3rver.configureBuckets();
   const handle = s3rver.callback();
   const requests: string[] = [];
+  const requestHeaders: http.IncomingHttpHeaders[] = [];
   const uploadsDir = path.join(directory, bucket, '._S3rver_uploads');
   const server = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    requestHeaders.push(req.headers);
     const url = new URL(req.url ?? '/', 'http://x');
     const uploadId = url.searchParams.get('uploadId');
     if (req.method === 'DELETE' && uploadId && /^[0-9a-f]+$/.test(uploadId)) {
@@ -89,6 +93,7 @@ export async function startS3Server(bucket = 'kazru-test'): Promise<S3Server> {
     bucket,
     directory,
     requests,
+    requestHeaders,
     env: (prefix = 'kazru', at = endpoint) => ({
       STORAGE_URL: `s3://${bucket}/${prefix}`,
       S3_ENDPOINT: at,

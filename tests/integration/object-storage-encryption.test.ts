@@ -207,3 +207,21 @@ describe('the service with STORAGE_ENCRYPTION_KEY on S3', () => {
     await expect(check(KEY.toString('hex'))).resolves.toBeUndefined();
   });
 });
+
+test('S3 server-side encryption, where the store offers it, is asked for on every write', async () => {
+  const cfg = loadConfig({
+    ...s3.env('sse'),
+    S3_SERVER_SIDE_ENCRYPTION: 'AES256',
+  }).storage;
+  const storage = createStorage(cfg);
+  const id = '5e5e5e5e-0000-4000-8000-000000000001';
+  const before = s3.requests.length;
+  await storage.writeStream(id, 'source', Readable.from([plaintext(1000)]), 10_000);
+  await storage.copy(id, '5e5e5e5e-0000-4000-8000-000000000002', 'source');
+  const writes = s3.requestHeaders
+    .slice(before)
+    .filter((_h, i) => s3.requests[before + i].startsWith('PUT '));
+  expect(writes).toHaveLength(2); // the object, its copy
+  for (const h of writes) expect(h['x-amz-server-side-encryption']).toBe('AES256');
+  await storage.store.close?.();
+});

@@ -51,6 +51,7 @@ test('bad storage settings stop start-up with one line per variable', () => {
       S3_ENDPOINT: 'minio:9000',
       S3_ACCESS_KEY_ID: 'id',
       S3_FORCE_PATH_STYLE: 'maybe',
+      S3_SERVER_SIDE_ENCRYPTION: 'rot13',
       STORAGE_ENCRYPTION_KEY: 'c2hvcnQ=',
     });
   } catch (e) {
@@ -62,6 +63,7 @@ test('bad storage settings stop start-up with one line per variable', () => {
   expect(msg).toMatch(/S3_ENDPOINT: must be an http\(s\) URL/);
   expect(msg).toMatch(/S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither/);
   expect(msg).toMatch(/S3_FORCE_PATH_STYLE: must be true or false/);
+  expect(msg).toMatch(/S3_SERVER_SIDE_ENCRYPTION: use AES256/);
   expect(msg).toMatch(/STORAGE_ENCRYPTION_KEY: must be 32 bytes/);
   expect(() => loadConfig({ ...base, STORAGE_URL: 'ftp://x' })).toThrow(/STORAGE_URL: use file:/);
 });
