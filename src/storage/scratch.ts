@@ -30,6 +30,18 @@ export interface Scratch {
   remove(name: string): Promise<void>;
 }
 
+/** Per scratch: where a copy of an object being stored should also be written, if anywhere. */
+const copyTargets = new WeakMap<Scratch, (name: string) => string | undefined>();
+
+/**
+ * For `../storage.ts`: a local file to write while `name` is stored, so that a later
+ * {@link Scratch.input} of `name` needs no download; undefined when the store hands out its own
+ * files (the local store).
+ */
+export function copyTarget(scratch: Scratch, name: string): string | undefined {
+  return copyTargets.get(scratch)?.(name);
+}
+
 /** Checks a storage name (no separators, no dot files). */
 export function checkName(name: string): string {
   if (!name || name.includes('/') || name.includes('\\') || name.startsWith('.')) {
@@ -90,6 +102,12 @@ export async function withScratch<T>(
       await fsp.rm(scratch.path(name), { force: true });
     },
   };
+  copyTargets.set(scratch, (name) => {
+    if (store.localPath?.(keyOf(name))) return undefined;
+    const file = path.join(dir, `in-${checkName(name)}`);
+    local.set(name, file);
+    return file;
+  });
   try {
     return await fn(scratch);
   } finally {

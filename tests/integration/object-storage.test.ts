@@ -66,6 +66,12 @@ test('upload → completed transcript → Range playback → deleteJob, all on S
     `kazru/jobs/${id}/source`,
   ]);
   expect(fs.existsSync(path.join(t.dataDir, 'jobs'))).toBe(false);
+  // The upload was read back once, by the worker to transcode it: ffprobe at upload time read
+  // the copy kept in scratch while it streamed to the store.
+  const sourceGets = s3.requests.filter((r) =>
+    r.startsWith(`GET /kazru-test/kazru/jobs/${id}/source`),
+  );
+  expect(sourceGets).toHaveLength(1);
   expect(fs.readdirSync(path.join(tmp, 'scratch'))).toEqual([]); // every scratch dir removed
 
   // Playback streams from the store with Range support (ranged GetObject).
