@@ -17,7 +17,7 @@ import {
 } from './jobs/queue.js';
 import { JobService } from './services/job.service.js';
 import type { Storage } from './storage/storage.js';
-import { createStorage } from './storage/registry.js';
+import { checkStorage, createStorage } from './storage/registry.js';
 import { createSpeechKitLimiter } from './stt/speechkit/index.js';
 import { createEngineRegistry, type EngineDeps, type EngineRegistry } from './stt/registry.js';
 import { buildAppSchema } from './graphql/schema.js';
@@ -66,6 +66,14 @@ export async function startApp(
 ): Promise<App> {
   const orm = await initOrm(config, false, (report) => {
     if (report.adopted || report.applied.length > 0) logger.info(report, 'database migrated');
+  });
+  // A wrong or missing STORAGE_ENCRYPTION_KEY stops start-up here (EncryptionError). Checked
+  // before the Redis clients exist: an await between creating the job events' subscriber and
+  // its first subscription can land the subscription between connect and ready, which ioredis
+  // answers with "Connection in subscriber mode" and no cancel event ever arrives.
+  await checkStorage(config, logger).catch(async (err: unknown) => {
+    await orm.close();
+    throw err;
   });
   // Fails fast while Redis is away (health checks, job leases); see createRedisCommandClient.
   const redis = createRedisCommandClient(config.redisUrl, `kazru-${config.roles.join('-')}`);

@@ -7,8 +7,8 @@
  * - `GET /api/v1/jobs/:id/audio` streams a completed job's OGG/Opus audio for playback (HTTP
  *   Range requests supported, so players can seek).
  * - `GET /api/v1/health/live` answers 200 while the process serves requests (liveness).
- * - `GET /api/v1/health/ready` (alias `/api/v1/health`) reports database, Redis, ffmpeg and STT
- *   configuration: 200 when all are usable, else 503 (readiness).
+ * - `GET /api/v1/health/ready` (alias `/api/v1/health`) reports database, Redis, ffmpeg, the file
+ *   store and STT configuration: 200 when all are usable, else 503 (readiness).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -26,6 +26,7 @@ import {
 } from '../exports/index.js';
 import type { JobService } from '../services/job.service.js';
 import { sendRanged } from './ranged.js';
+import type { Storage } from '../storage/storage.js';
 import { principalOf } from '../auth/principal.js';
 import { describeEngineHealth } from '../stt/registry.js';
 
@@ -37,6 +38,8 @@ export interface RouteDeps {
   orm: MikroORM;
   redis: Redis;
   jobs: JobService;
+  /** The file store, checked by readiness (a reachable store is needed to accept uploads). */
+  storage?: Storage;
 }
 
 /** Sends an error as `{ error: { code, message } }` with its HTTP status. */
@@ -152,7 +155,7 @@ export function createApiRouter(deps: RouteDeps): Router {
 }
 
 /** Health of each dependency; `status` is "ok" only when all are usable. */
-export async function checkHealth(deps: Pick<RouteDeps, 'config' | 'orm' | 'redis'>) {
+export async function checkHealth(deps: Pick<RouteDeps, 'config' | 'orm' | 'redis' | 'storage'>) {
   const timed = async (fn: () => Promise<unknown>) => {
     const started = Date.now();
     try {
@@ -171,7 +174,7 @@ export async function checkHealth(deps: Pick<RouteDeps, 'config' | 'orm' | 'redi
       return { ok: false, latencyMs: Date.now() - started, error: (err as Error).message };
     }
   };
-  const [database, redis, ffmpeg] = await Promise.all([
+  const [database, redis, ffmpeg, storage] = await Promise.all([
     timed(async () => {
       await deps.orm.em.fork().getConnection().execute('select 1');
       return { kind: deps.config.database.kind };
@@ -181,11 +184,15 @@ export async function checkHealth(deps: Pick<RouteDeps, 'config' | 'orm' | 'redi
       const { stdout } = await run('ffmpeg', ['-hide_banner', '-version']);
       return { version: stdout.split('\n')[0] };
     }),
+    timed(async () => {
+      await deps.storage?.store.stat('_kazru/key-check');
+      return { store: deps.storage?.store.description };
+    }),
   ]);
   // The default engine must be usable; other enabled engines are reported as they are.
   const engines = describeEngineHealth(deps.config);
   const main = engines.find((e) => e.id === deps.config.engines.defaultEngine);
   const sttOk = { ok: main?.configured === true, defaultEngine: main?.id, engines };
-  const ok = database.ok && redis.ok && ffmpeg.ok && sttOk.ok;
-  return { status: ok ? 'ok' : 'unavailable', database, redis, ffmpeg, stt: sttOk };
+  const ok = database.ok && redis.ok && ffmpeg.ok && storage.ok && sttOk.ok;
+  return { status: ok ? 'ok' : 'unavailable', database, redis, ffmpeg, storage, stt: sttOk };
 }

@@ -82,8 +82,10 @@ export interface Metrics {
   /** Seconds from an event's commit to its successful delivery (retries included), by event type. */
   webhookCallbackSeconds: Histogram<'event'>;
   /**
-   * Failed storage operations by operation (`writeStream`, `removeJob`, …) and error code
-   * (`ENOSPC`, `EACCES`, `EIO`, …); client faults (too large, interrupted) are not counted.
+   * Failed object store operations by operation (`put`, `get`, `stat`, `deletePrefix`, …, see
+   * `src/storage/object-store.ts`) and error code (`ENOSPC`, `EACCES`, `EIO`, `STORAGE_UNAVAILABLE`
+   * for an unreachable S3 store, `EncryptionError`, …); client faults (too large, interrupted)
+   * are not counted.
    * See `src/observability/storage-errors.ts`.
    */
   storageErrors: Counter<'operation' | 'code'>;
@@ -235,7 +237,7 @@ export function createMetrics(
 
   const storageErrors = new Counter({
     name: 'kazru_storage_errors_total',
-    help: 'Failed storage operations (disk full, permissions, I/O) by operation and error code; client faults are not counted.',
+    help: 'Failed object store operations (disk full, permissions, I/O, S3 store unreachable) by operation and error code; client faults are not counted.',
     labelNames: ['operation', 'code'] as const,
     registers: [registry],
   });

@@ -250,7 +250,10 @@ export async function startApi(res: AppResources, schema: GraphQLSchema): Promis
 
   app.use(['/graphql', '/api/v1'], authMiddleware(auth));
   app.use(['/graphql', '/api/v1'], rateLimitMiddleware(rateLimits));
-  app.use('/api/v1', createApiRouter({ config, orm, redis: res.redis, jobs }));
+  app.use(
+    '/api/v1',
+    createApiRouter({ config, orm, redis: res.redis, jobs, storage: res.storage }),
+  );
   app.use(
     '/graphql',
     refuseMultipartWithoutPreflight,

@@ -193,20 +193,24 @@ export class JobService {
     const started = performance.now();
     try {
       const hash = createHash('sha256');
-      const sizeBytes = await storage.writeStream(
-        id,
-        SOURCE_NAME,
-        upload.stream,
-        config.maxUploadBytes,
-        hash,
-      );
-      const contentSha256 = hash.digest('hex');
-      const written = performance.now();
-      const info = await storage.withScratch(id, async (scratch) =>
-        probeMedia(await scratch.input(SOURCE_NAME), {
+      let written = 0;
+      // ffprobe needs a local file: on a remote store the upload is also kept in scratch.
+      const { sizeBytes, info } = await storage.withScratch(id, async (scratch) => {
+        const bytes = await storage.writeStream(
+          id,
+          SOURCE_NAME,
+          upload.stream,
+          config.maxUploadBytes,
+          hash,
+          scratch,
+        );
+        written = performance.now();
+        const probe = await probeMedia(await scratch.input(SOURCE_NAME), {
           maxDurationSeconds: config.maxDurationSeconds,
-        }),
-      );
+        });
+        return { sizeBytes: bytes, info: probe };
+      });
+      const contentSha256 = hash.digest('hex');
       const probed = performance.now();
       if (info.durationSeconds > config.maxDurationSeconds) {
         throw new BadInputError(

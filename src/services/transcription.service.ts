@@ -172,9 +172,10 @@ export async function runTranscription(
       void engine.deleteResult(job.sttOperationId).catch(() => undefined);
     }
   } catch (err) {
+    // A cancel or delete removes the job's files at once, so a step may fail from that before the
+    // cancel event reaches this worker; and a stale run (its worker was cut off while another
+    // took the job over) must not mark the other run's result FAILED: the later attempt owns it.
     if (err instanceof JobGoneError || signal.aborted || !(await stillWanted(em, job))) {
-      // A stale run (its worker was cut off while another took the job over) must not mark the
-      // other run's result FAILED: the later attempt owns the job.
       log.info('job cancelled, deleted, expired or taken over by another worker during processing');
       return;
     }

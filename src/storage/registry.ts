@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { StorageBackend, StorageConfig } from '../config/storage-config.js';
+import { EncryptedStore, PlaintextGuard } from './encrypted-store.js';
 import { LocalStore } from './local-store.js';
 import type { ObjectStore } from './object-store.js';
 import { S3Store } from './s3-store.js';
@@ -31,6 +32,28 @@ export function createStorage(
   config: StorageConfig,
   wrap: (store: ObjectStore) => ObjectStore = (s) => s,
 ): Storage {
-  const store = createObjectStore(config.backend);
+  const inner = createObjectStore(config.backend);
+  const store = config.encryptionKey
+    ? new EncryptedStore(inner, config.encryptionKey)
+    : new PlaintextGuard(inner);
   return new Storage(wrap(store), path.resolve(config.scratchDir));
+}
+
+/**
+ * Start-up check of the configured store (see {@link Storage.checkReadable}) on a store of its
+ * own, closed afterwards.
+ * @throws EncryptionError for a wrong key, or an encrypted store and no key.
+ */
+export async function checkStorage(
+  config: { storage: StorageConfig },
+  logger: { warn(obj: object, msg: string): void },
+): Promise<void> {
+  const storage = createStorage(config.storage);
+  try {
+    await storage.checkReadable((message) =>
+      logger.warn({ store: storage.store.description }, message),
+    );
+  } finally {
+    await storage.store.close?.();
+  }
 }

@@ -46,6 +46,12 @@ export interface S3Settings {
   /** Milliseconds to wait for a connection, and for a response once connected. */
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /**
+   * S3 server-side encryption asked for on every write (`AES256` = SSE-S3, `aws:kms` = SSE-KMS
+   * with `sseKmsKeyId`), where the store offers it; independent of STORAGE_ENCRYPTION_KEY.
+   */
+  serverSideEncryption?: 'AES256' | 'aws:kms';
+  sseKmsKeyId?: string;
 }
 
 const PART_BYTES = 8 * 1024 * 1024;
@@ -77,6 +83,13 @@ export class S3Store implements ObjectStore {
     return this.s.prefix + key;
   }
 
+  /** Server-side encryption parameters of a write (none unless configured). */
+  private sse() {
+    return this.s.serverSideEncryption
+      ? { ServerSideEncryption: this.s.serverSideEncryption, SSEKMSKeyId: this.s.sseKmsKeyId }
+      : {};
+  }
+
   async put(key: string, source: Readable, options?: PutOptions): Promise<number> {
     let bytes = 0;
     let sourceError: Error | undefined;
@@ -99,7 +112,7 @@ export class S3Store implements ObjectStore {
     source.pipe(observer);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.s.bucket, Key: this.key(key), Body: observer },
+      params: { Bucket: this.s.bucket, Key: this.key(key), Body: observer, ...this.sse() },
       partSize: PART_BYTES,
       queueSize: 2,
       leavePartsOnError: false,
@@ -157,6 +170,7 @@ export class S3Store implements ObjectStore {
           Bucket: this.s.bucket,
           Key: this.key(to),
           CopySource: `${this.s.bucket}/${encodeURIComponent(this.key(from)).replace(/%2F/g, '/')}`,
+          ...this.sse(),
         }),
       );
     } catch (err) {

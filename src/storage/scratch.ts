@@ -14,8 +14,9 @@ import type { ObjectStore } from './object-store.js';
 /** A job's scratch directory; paths it hands out are valid until its run ends. */
 export interface Scratch {
   /**
-   * A local file holding the job's stored object `name`: the stored file itself on an
-   * unencrypted local store (no copy; do not modify it), else a copy downloaded once per run.
+   * A local file in the scratch directory holding the job's stored object `name`: a hard link
+   * to the stored file on an unencrypted local store (no copy; do not modify it), else a copy
+   * downloaded once per run.
    * @throws ObjectNotFoundError when there is no such object; StorageUnavailableError.
    */
   input(name: string): Promise<string>;
@@ -28,6 +29,18 @@ export interface Scratch {
   save(name: string): Promise<void>;
   /** Deletes the scratch file `name`; missing is fine. */
   remove(name: string): Promise<void>;
+}
+
+/** Per scratch: where a copy of an object being stored should also be written, if anywhere. */
+const copyTargets = new WeakMap<Scratch, (name: string) => string | undefined>();
+
+/**
+ * For `../storage.ts`: a local file to write while `name` is stored, so that a later
+ * {@link Scratch.input} of `name` needs no download; undefined when the store hands out its own
+ * files (the local store).
+ */
+export function copyTarget(scratch: Scratch, name: string): string | undefined {
+  return copyTargets.get(scratch)?.(name);
 }
 
 /** Checks a storage name (no separators, no dot files). */
@@ -63,12 +76,22 @@ export async function withScratch<T>(
     async input(name) {
       const known = local.get(checkName(name));
       if (known && fs.existsSync(known)) return known;
+      const file = path.join(dir, `in-${name}`);
       const direct = store.localPath?.(keyOf(name));
       if (direct) {
-        await fsp.access(direct).catch(() => store.get(keyOf(name))); // ObjectNotFoundError
-        return direct;
+        // A hard link: no copy, and ffmpeg (run in the directory of its input) sees only this
+        // scratch directory. The stored file itself when scratch is on another file system.
+        const linked = await fsp.link(direct, file).then(
+          () => true,
+          async (err: NodeJS.ErrnoException) => {
+            if (err.code === 'ENOENT') await store.get(keyOf(name)); // ObjectNotFoundError
+            return false;
+          },
+        );
+        if (!linked) return direct;
+        local.set(name, file);
+        return file;
       }
-      const file = path.join(dir, `in-${name}`);
       await pipeline(await store.get(keyOf(name)), fs.createWriteStream(file));
       local.set(name, file);
       return file;
@@ -90,6 +113,12 @@ export async function withScratch<T>(
       await fsp.rm(scratch.path(name), { force: true });
     },
   };
+  copyTargets.set(scratch, (name) => {
+    if (store.localPath?.(keyOf(name))) return undefined;
+    const file = path.join(dir, `in-${checkName(name)}`);
+    local.set(name, file);
+    return file;
+  });
   try {
     return await fn(scratch);
   } finally {

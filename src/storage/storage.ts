@@ -8,13 +8,23 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Hash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import fs from 'node:fs';
+import { Readable, Transform } from 'node:stream';
 import { AppError } from '../errors.js';
-import type { ByteRange, ObjectInfo, ObjectStore } from './object-store.js';
+import { EncryptionError } from './encryption.js';
+import {
+  StorageUnavailableError,
+  type ByteRange,
+  type ObjectInfo,
+  type ObjectStore,
+} from './object-store.js';
 import { LocalStore } from './local-store.js';
-import { checkName, withScratch, type Scratch } from './scratch.js';
+import { checkName, copyTarget, withScratch, type Scratch } from './scratch.js';
 
 export { ObjectNotFoundError, StorageUnavailableError } from './object-store.js';
+export { EncryptionError } from './encryption.js';
+
+const KEY_CHECK = 'kazru-stt storage check: readable with this server key settings\n';
 export type { ByteRange, ObjectInfo, ObjectStore } from './object-store.js';
 export type { Scratch } from './scratch.js';
 
@@ -125,6 +135,9 @@ export class Storage {
    * rethrown.
    * @param hash when given, every chunk is also fed to it as it passes (no copy); read its
    *   digest after this resolves (e.g. `createHash('sha256')` for duplicate reuse).
+   * @param scratch when given (a run of {@link withScratch} for this job), a remote store's
+   *   object is also written to the scratch directory as it streams, so `scratch.input(name)`
+   *   (ffprobe of an upload) reads it without downloading it again.
    * @returns bytes written.
    * @throws UploadTooLargeError when more than `maxBytes` arrive or the source reports truncation;
    *   UploadInterruptedError when the request ended before the file did; StorageUnavailableError
@@ -136,15 +149,17 @@ export class Storage {
     source: Readable & { truncated?: boolean },
     maxBytes: number,
     hash?: Hash,
+    scratch?: Scratch,
   ): Promise<number> {
     const key = this.key(jobId, name);
+    const copy = scratch && copyTarget(scratch, name);
     let bytes = 0;
     // graphql-upload-minimal unpipes the file stream when busboy's size limit trips, which would
     // leave the store waiting forever: fail the source explicitly instead.
     const onLimit = () => source.destroy(new UploadTooLargeError(maxBytes));
     source.once('limit', onLimit);
     try {
-      const written = await this.store.put(key, source, {
+      const written = await this.store.put(key, copy ? teeToFile(source, copy) : source, {
         observe: (chunk) => {
           bytes += chunk.length;
           hash?.update(chunk);
@@ -197,6 +212,38 @@ export class Storage {
   }
 
   /**
+   * Start-up check that this server can read what the store holds: reads the check object
+   * `_kazru/key-check` (writing it when missing), so a wrong or missing STORAGE_ENCRYPTION_KEY
+   * stops the process at start rather than failing jobs later. A check object stored without
+   * encryption while a key is now set is rewritten encrypted (objects stored before stay
+   * unreadable with the key until they expire); `warn` is told.
+   * @throws EncryptionError for a wrong key, or an encrypted store and no key.
+   */
+  async checkReadable(warn: (message: string) => void): Promise<void> {
+    const key = '_kazru/key-check';
+    const write = () => this.store.put(key, Readable.from([Buffer.from(KEY_CHECK)]));
+    try {
+      if (!(await this.store.stat(key).catch(() => null))) return void (await write());
+      const text = Buffer.concat(await (await this.store.get(key)).toArray()).toString();
+      if (text !== KEY_CHECK) throw new Error('unexpected key-check content');
+    } catch (err) {
+      if (err instanceof StorageUnavailableError) {
+        warn(`storage check skipped: ${err.message}`);
+        return;
+      }
+      if (err instanceof EncryptionError && /is not encrypted/.test(err.message)) {
+        warn(
+          'STORAGE_ENCRYPTION_KEY is set on a store written without encryption: new objects are encrypted; objects stored before cannot be read with the key and fail until they expire.',
+        );
+        await this.store.delete(key);
+        await write();
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /**
    * Runs `fn` with a local scratch directory for the job (see `./scratch.ts`), always removed
    * when `fn` settles.
    */
@@ -204,4 +251,25 @@ export class Storage {
     this.key(jobId);
     return withScratch(this.store, this.scratchDir, (name) => this.key(jobId, name), jobId, fn);
   }
+}
+
+/**
+ * `source` passed on unchanged while also written to `file` (backpressure from both sides);
+ * an error of either fails the returned stream.
+ */
+function teeToFile(source: Readable, file: string): Readable {
+  const out = fs.createWriteStream(file);
+  const tee = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (out.write(chunk)) cb(null, chunk);
+      else out.once('drain', () => cb(null, chunk));
+    },
+    flush(cb) {
+      out.end(() => cb());
+    },
+  });
+  source.once('error', (err) => tee.destroy(err));
+  out.once('error', (err) => tee.destroy(err));
+  tee.once('close', () => out.destroy());
+  return source.pipe(tee);
 }

@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from '@20minutes/s3rver';
 
 /** A running S3-compatible server. */
@@ -23,10 +23,14 @@ export interface S3Server {
   directory: string;
   /** `METHOD path?query` of every request received. */
   requests: string[];
+  /** The headers of each request in {@link S3Server.requests}, same order. */
+  requestHeaders: http.IncomingHttpHeaders[];
   /** Env for the app: STORAGE_URL and S3_* for this server, keys under `prefix`. */
   env(prefix?: string, endpoint?: string): Record<string, string>;
   /** Every key in the bucket (ListObjectsV2 through the SDK). */
   keys(prefix?: string): Promise<string[]>;
+  /** Stores `body` under `key` directly (not through the app). */
+  put(key: string, body: Buffer | string): Promise<void>;
   /** Multipart uploads started and neither completed nor aborted. */
   openUploads(): string[];
   /** Bytes of every stored object file, for checks on what is at rest. */
@@ -49,9 +53,11 @@ export async function startS3Server(bucket = 'kazru-test'): Promise<S3Server> {
   await s3rver.configureBuckets();
   const handle = s3rver.callback();
   const requests: string[] = [];
+  const requestHeaders: http.IncomingHttpHeaders[] = [];
   const uploadsDir = path.join(directory, bucket, '._S3rver_uploads');
   const server = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    requestHeaders.push(req.headers);
     const url = new URL(req.url ?? '/', 'http://x');
     const uploadId = url.searchParams.get('uploadId');
     if (req.method === 'DELETE' && uploadId && /^[0-9a-f]+$/.test(uploadId)) {
@@ -87,6 +93,7 @@ export async function startS3Server(bucket = 'kazru-test'): Promise<S3Server> {
     bucket,
     directory,
     requests,
+    requestHeaders,
     env: (prefix = 'kazru', at = endpoint) => ({
       STORAGE_URL: `s3://${bucket}/${prefix}`,
       S3_ENDPOINT: at,
@@ -106,6 +113,9 @@ export async function startS3Server(bucket = 'kazru-test'): Promise<S3Server> {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
       return out;
+    },
+    put: async (key, body) => {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },
     openUploads: () => (fs.existsSync(uploadsDir) ? fs.readdirSync(uploadsDir) : []),
     storedFiles: () =>

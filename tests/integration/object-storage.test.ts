@@ -2,7 +2,9 @@
  * The service on S3-compatible object storage (a real s3rver over HTTP): a job goes from upload
  * to transcript with every file in the bucket and none in DATA_DIR, playback keeps HTTP Range
  * through the store, deleteJob leaves no object, and an upload over the size cap is refused
- * while streaming without leaving an object or a multipart upload behind.
+ * while streaming without leaving an object or a multipart upload behind; a synchronous engine's
+ * pieces are cut in scratch only, a duplicate is answered by a server-side copy, and expiry and
+ * orphan cleanup delete objects.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,11 +27,15 @@ const CAP = 12 * 1024 * 1024; // above one multipart part (8 MiB): the cap trips
 beforeAll(async () => {
   s3 = await startS3Server();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kazru-s3-test-'));
-  t = await startTestApp({
-    ...s3.env('kazru'),
-    SCRATCH_DIR: path.join(tmp, 'scratch'),
-    MAX_UPLOAD_BYTES: String(CAP),
-  });
+  t = await startTestApp(
+    {
+      ...s3.env('kazru'),
+      SCRATCH_DIR: path.join(tmp, 'scratch'),
+      MAX_UPLOAD_BYTES: String(CAP),
+      DUPLICATE_REUSE: 'true',
+    },
+    { openAi: { flavour: 'whisper.cpp' } },
+  );
 });
 afterAll(async () => {
   await t?.close();
@@ -55,11 +61,17 @@ test('upload → completed transcript → Range playback → deleteJob, all on S
     m.utterances.map((u) => u.text),
   );
   // The upload and the transcoded audio are objects in the bucket; nothing is on local disk.
-  expect((await s3.keys()).sort()).toEqual([
+  expect((await s3.keys('kazru/jobs/')).sort()).toEqual([
     `kazru/jobs/${id}/audio.ogg`,
     `kazru/jobs/${id}/source`,
   ]);
   expect(fs.existsSync(path.join(t.dataDir, 'jobs'))).toBe(false);
+  // The upload was read back once, by the worker to transcode it: ffprobe at upload time read
+  // the copy kept in scratch while it streamed to the store.
+  const sourceGets = s3.requests.filter((r) =>
+    r.startsWith(`GET /kazru-test/kazru/jobs/${id}/source`),
+  );
+  expect(sourceGets).toHaveLength(1);
   expect(fs.readdirSync(path.join(tmp, 'scratch'))).toEqual([]); // every scratch dir removed
 
   // Playback streams from the store with Range support (ranged GetObject).
@@ -89,7 +101,7 @@ test('upload → completed transcript → Range playback → deleteJob, all on S
 
   const del = await t.gql(`mutation($id: ID!) { deleteJob(id: $id) }`, { id });
   expect(del.errors).toBeUndefined();
-  expect(await s3.keys()).toEqual([]);
+  expect(await s3.keys('kazru/jobs/')).toEqual([]);
   expect((await fetch(audioUrl)).status).toBe(404);
 }, 90_000);
 
@@ -107,8 +119,71 @@ test('an upload over the size cap is refused while streaming; no object, no open
   const seen = s3.requests.slice(before);
   expect(seen.some((r) => r.startsWith('POST ') && r.includes('uploads'))).toBe(true);
   expect(seen.some((r) => r.startsWith('DELETE ') && r.includes('uploadId='))).toBe(true);
-  expect(await s3.keys()).toEqual([]);
+  expect(await s3.keys('kazru/jobs/')).toEqual([]);
   expect(s3.openUploads()).toEqual([]);
   const jobs = await t.gql(`{ jobs(first: 10) { totalCount } }`);
   expect(jobs.data.jobs.totalCount).toBe(0);
+}, 60_000);
+
+const DIALOGUE = path.join(FIXTURES_DIR, 'dialogue-mono.ogg');
+
+async function uploadDone(options?: Record<string, unknown>) {
+  const up = await t.upload(DIALOGUE, options);
+  expect(up.errors).toBeUndefined();
+  const id = up.data.uploadAudio.id as string;
+  const job = await waitForStatus(t, id, ['COMPLETED', 'FAILED']);
+  expect({ status: job.status, error: job.errorMessage }).toEqual({
+    status: 'COMPLETED',
+    error: null,
+  });
+  return id;
+}
+
+test('a synchronous engine: unit pieces are cut in scratch and never stored', async () => {
+  const id = await uploadDone({ engine: 'openai' });
+  expect(t.openai!.requests.length).toBeGreaterThan(0);
+  expect((await s3.keys(`kazru/jobs/${id}/`)).sort()).toEqual([
+    `kazru/jobs/${id}/audio.ogg`,
+    `kazru/jobs/${id}/source`,
+  ]);
+  expect(fs.readdirSync(path.join(tmp, 'scratch'))).toEqual([]);
+}, 60_000);
+
+test('a duplicate upload is answered with a copy of the audio object; its upload is removed', async () => {
+  const first = await uploadDone();
+  const submits = t.double.submits;
+  const second = await uploadDone();
+  expect(t.double.submits).toBe(submits); // no engine call
+  const r = await t.gql(`query($id: ID!) { job(id: $id) { reusedFromJobId audioUrl } }`, {
+    id: second,
+  });
+  expect(r.data.job.reusedFromJobId).toBe(first);
+  expect(await s3.keys(`kazru/jobs/${second}/`)).toEqual([`kazru/jobs/${second}/audio.ogg`]);
+  const copy = await fetch(`${t.url}${r.data.job.audioUrl as string}`);
+  expect(copy.status).toBe(200);
+  expect(
+    Buffer.from(await copy.arrayBuffer())
+      .subarray(0, 4)
+      .toString('latin1'),
+  ).toBe('OggS');
+}, 60_000);
+
+test('orphan cleanup lists objects; expiry deletes every object of a job', async () => {
+  const em = () => t.app.resources.orm.em.fork();
+  const orphan = '0e0e0e0e-0000-4000-8000-000000000001';
+  await s3.put(`kazru/jobs/${orphan}/source`, 'left by a crash mid-upload');
+  const jobsBefore = (await s3.keys('kazru/jobs/')).filter((k) => !k.includes(orphan));
+  expect(jobsBefore.length).toBeGreaterThan(0);
+
+  // Within the hour an orphan may still be an upload in progress: kept.
+  await t.app.resources.jobs.expireDue(em(), new Date());
+  expect(await s3.keys(`kazru/jobs/${orphan}/`)).toHaveLength(1);
+  // Two hours on: the orphan goes, the jobs' objects stay (not expired yet).
+  await t.app.resources.jobs.expireDue(em(), new Date(Date.now() + 2 * 3600_000));
+  expect(await s3.keys(`kazru/jobs/${orphan}/`)).toEqual([]);
+  expect((await s3.keys('kazru/jobs/')).sort()).toEqual(jobsBefore.sort());
+  // Past RETENTION_HOURS: every job expires with all its objects.
+  const expired = await t.app.resources.jobs.expireDue(em(), new Date(Date.now() + 48 * 3600_000));
+  expect(expired.length).toBeGreaterThan(0);
+  expect(await s3.keys('kazru/jobs/')).toEqual([]);
 }, 60_000);

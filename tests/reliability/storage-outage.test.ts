@@ -52,8 +52,17 @@ test('an upload while the store is unreachable is refused with a stable code; no
   });
   expect(up.errors?.[0]?.message).toMatch(/try again/i);
   expect(ms).toBeLessThan(15_000); // bounded retries, not a hang
+  // Readiness says why: the store is down (a load balancer stops sending uploads here).
+  const ready = await fetch(`${t.url}/api/v1/health/ready`);
+  expect(ready.status).toBe(503);
+  expect(((await ready.json()) as { storage: { ok: boolean } }).storage.ok).toBe(false);
   proxy.resume();
-  expect(await s3.keys()).toEqual([]);
+  const back = await fetch(`${t.url}/api/v1/health/ready`);
+  expect(((await back.json()) as { storage: unknown }).storage).toMatchObject({
+    ok: true,
+    store: 's3://kazru-test/kazru/',
+  });
+  expect(await s3.keys('kazru/jobs/')).toEqual([]);
   expect(s3.openUploads()).toEqual([]);
   const jobs = await t.gql(`{ jobs(first: 10) { totalCount } }`);
   expect(jobs.data.jobs.totalCount).toBe(0);
@@ -75,7 +84,7 @@ test('the store cut mid-transcode: the job fails STORAGE_UNAVAILABLE, nothing ha
   expect(job.errorMessage).toMatch(/unreachable/);
   proxy.resume();
   // The upload stays (as for any failed job, until expiry); no transcoded audio was half-stored.
-  expect(await s3.keys()).toEqual([`kazru/jobs/${id}/source`]);
+  expect(await s3.keys('kazru/jobs/')).toEqual([`kazru/jobs/${id}/source`]);
   expect(s3.openUploads()).toEqual([]);
   expect(fs.readdirSync(path.join(tmp, 'scratch'))).toEqual([]);
   console.log(`storage outage: job failed ${failMs} ms after the store was cut`);
@@ -83,5 +92,5 @@ test('the store cut mid-transcode: the job fails STORAGE_UNAVAILABLE, nothing ha
   // Deleting the failed job once the store is back removes its objects.
   const del = await t.gql(`mutation($id: ID!) { deleteJob(id: $id) }`, { id });
   expect(del.errors).toBeUndefined();
-  expect(await s3.keys()).toEqual([]);
+  expect(await s3.keys('kazru/jobs/')).toEqual([]);
 }, 120_000);

@@ -53,6 +53,8 @@ afterAll(async () => {
 });
 
 const jobDir = (id: string) => path.join(c.dataDir, 'jobs', id);
+/** ffmpeg works in the job's scratch directory (`<DATA_DIR>/scratch/<jobId>-<random>/`). */
+const scratchOf = (id: string) => path.join(c.dataDir, 'scratch', id);
 const aliveWorkers = () => c.workers.filter((w) => w.alive);
 
 /** The worker process holding the job's lease (its value is `<host>:<pid>:<random>`). */
@@ -99,7 +101,7 @@ test('worker killed (SIGKILL) mid-transcode: re-run by the other worker, finishe
   const ffmpegPid = await waitFor(
     'ffmpeg writing the part file',
     () => {
-      const pids = ffmpegProcesses(jobDir(id));
+      const pids = ffmpegProcesses(scratchOf(id));
       const file = part();
       return pids.length > 0 && file && fs.existsSync(file) && fs.statSync(file).size > 0
         ? pids[0]
@@ -117,7 +119,7 @@ test('worker killed (SIGKILL) mid-transcode: re-run by the other worker, finishe
   // Its ffmpeg dies with it (the kernel's parent-death signal), without anyone's help.
   await waitFor(
     'the dead worker’s ffmpeg to exit',
-    () => !ffmpegProcesses(jobDir(id)).includes(ffmpegPid),
+    () => !ffmpegProcesses(scratchOf(id)).includes(ffmpegPid),
     2_000,
     10,
   );
@@ -127,7 +129,7 @@ test('worker killed (SIGKILL) mid-transcode: re-run by the other worker, finishe
   const survivor = aliveWorkers()[0];
   await waitFor(
     'the job to be re-run by the surviving worker',
-    () => ffmpegProcesses(jobDir(id)).some((p) => parentPid(p) === survivor.pid),
+    () => ffmpegProcesses(scratchOf(id)).some((p) => parentPid(p) === survivor.pid),
     30_000,
     50,
   );
@@ -189,7 +191,7 @@ test('cancel mid-transcode kills ffmpeg and removes the files', async () => {
   const id = await upload(longRecording);
   await waitFor(
     'ffmpeg to run for the job',
-    () => ffmpegProcesses(jobDir(id)).length > 0,
+    () => ffmpegProcesses(scratchOf(id)).length > 0,
     30_000,
     50,
   );
@@ -197,7 +199,12 @@ test('cancel mid-transcode kills ffmpeg and removes the files', async () => {
   const r = await c.gql(CANCEL, { id });
   expect(r.errors).toBeUndefined();
   expect(r.data.cancelJob.status).toBe('CANCELLED');
-  await waitFor('ffmpeg to be killed', () => ffmpegProcesses(jobDir(id)).length === 0, 5_000, 20);
+  await waitFor(
+    'ffmpeg to be killed',
+    () => ffmpegProcesses(scratchOf(id)).length === 0,
+    5_000,
+    20,
+  );
   const killedMs = Date.now() - at;
   await waitFor('job files to be removed', () => !fs.existsSync(jobDir(id)), 5_000, 20);
   expect(jobRow(c, id)?.status).toBe('CANCELLED');

@@ -203,7 +203,8 @@ const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + path.
  * outside system directories (for the report).
  */
 function expectConfined(trace: Trace, opts: { victim?: boolean } = {}): string[] {
-  const jobsDir = path.join(fs.realpathSync(t.dataDir), 'jobs');
+  // ffprobe and ffmpeg run in the job's scratch directory (`<DATA_DIR>/scratch/<jobId>-…/`).
+  const jobsDir = path.join(fs.realpathSync(t.dataDir), 'scratch');
   const exec = trace.raw.split('\n')[0];
   expect({ cwd: trace.cwd, inJobs: inside(trace.cwd, jobsDir), exec }).toEqual({
     cwd: trace.cwd,
