@@ -217,9 +217,25 @@ export class Storage {
    * stops the process at start rather than failing jobs later. A check object stored without
    * encryption while a key is now set is rewritten encrypted (objects stored before stay
    * unreadable with the key until they expire); `warn` is told.
+   * The api and workers start together on one store, so another process may be writing the
+   * check object at the same moment (the write here then fails as "exists", or the read sees it
+   * half-written): a failed check is tried again, {@link KEY_CHECK_ATTEMPTS} times in all,
+   * 250 ms apart, before its error is thrown.
    * @throws EncryptionError for a wrong key, or an encrypted store and no key.
    */
   async checkReadable(warn: (message: string) => void): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.checkReadableOnce(warn);
+      } catch (err) {
+        if (attempt >= KEY_CHECK_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  /** One attempt of {@link checkReadable}. */
+  private async checkReadableOnce(warn: (message: string) => void): Promise<void> {
     const key = '_kazru/key-check';
     const write = () => this.store.put(key, Readable.from([Buffer.from(KEY_CHECK)]));
     try {
@@ -252,6 +268,9 @@ export class Storage {
     return withScratch(this.store, this.scratchDir, (name) => this.key(jobId, name), jobId, fn);
   }
 }
+
+/** Attempts of the start-up storage check before its error stops the process. */
+const KEY_CHECK_ATTEMPTS = 4;
 
 /**
  * `source` passed on unchanged while also written to `file` (backpressure from both sides);

@@ -225,3 +225,22 @@ test('S3 server-side encryption, where the store offers it, is asked for on ever
   for (const h of writes) expect(h['x-amz-server-side-encryption']).toBe('AES256');
   await storage.store.close?.();
 });
+
+test('processes starting together on a new store all pass the start-up check (one writes the check object while the others read it)', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'together-'));
+  for (const key of ['', KEY.toString('hex')]) {
+    const dataDir = path.join(dir, key ? 'encrypted' : 'plain');
+    const check = () =>
+      createStorage(
+        loadConfig({ DATA_DIR: dataDir, STORAGE_ENCRYPTION_KEY: key }).storage,
+      ).checkReadable(() => undefined);
+    // api and three workers, as tests/helpers/processes.ts and a compose deployment start them
+    const results = await Promise.allSettled([check(), check(), check(), check()]);
+    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+    ]);
+  }
+});
