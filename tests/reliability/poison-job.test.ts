@@ -60,7 +60,8 @@ test('a job that kills its worker every time ends FAILED (WORKER_CRASHED) after 
   const started = Date.now();
   const poison = await upload(longRecording);
   const others = [await upload(SHORT), await upload(SHORT), await upload(SHORT)];
-  const poisonDir = path.join(c.dataDir, 'jobs', poison);
+  // ffmpeg works in the job's scratch directory (`<DATA_DIR>/scratch/<jobId>-<random>/`).
+  const poisonDir = path.join(c.dataDir, 'scratch', poison);
 
   const kills: { at: number; attempts: number }[] = [];
   const seen = new Set<number>();
