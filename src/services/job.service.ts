@@ -1,59 +1,51 @@
 /**
- * Jobs as the API sees them: accept an upload, list and read jobs, rename speakers, cancel,
- * delete, expire, and assemble exports; transcript changes live in `./workbench/`. Every method is scoped to a tenant: another tenant's id
- * answers exactly like an id that does not exist.
+ * Jobs as the API sees them: accept an upload (its steps in `./upload-intake.ts`, options in
+ * `./job-options.ts`), list and read jobs, rename speakers, cancel, delete, expire
+ * (`./retention.ts`), and assemble exports; transcript changes live in `./workbench/`. Every
+ * method is scoped to a tenant: another tenant's id answers exactly like an id that does not
+ * exist.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/core';
 import type BeeQueue from 'bee-queue';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
-import { Job, RecognitionUnit, Transcript } from '../db/entities/index.js';
+import { Job } from '../db/entities/index.js';
 import type { Principal } from '../auth/principal.js';
-import {
-  DEFAULT_LANGUAGES,
-  Diarization,
-  isTerminal,
-  JobStatus,
-  SUPPORTED_LANGUAGES,
-  type JobOptions,
-} from '../domain.js';
+import { isTerminal, JobStatus, type JobOptions } from '../domain.js';
 import { AppError, BadInputError, NotFoundError } from '../errors.js';
 import type { ExportDocument } from '../exports/index.js';
 import type { JobEvents } from '../jobs/events.js';
-import { enqueueTranscription, type TranscriptionQueueData } from '../jobs/queue.js';
-import { formatDuration, probeMedia } from '../media/index.js';
+import type { TranscriptionQueueData } from '../jobs/queue.js';
 import type { ByteRange, Storage } from '../storage/storage.js';
-import { sanitizeFilename } from './filename.js';
 import { changeJobStatus } from './job-status.js';
 import { publishJobState } from './progress.js';
 import { TenantQuotas, type QuotaAdmission } from './quota.js';
 import type { SttEngine } from '../stt/engine.js';
 import type { EngineRegistry } from '../stt/registry.js';
-import { checkChannelsFit, chooseEngine } from './engine-choice.js';
+import { chooseEngine } from './engine-choice.js';
 import { TRANSCODED_NAME } from './transcription.service.js';
 import { buildExportDocument } from './export-document.js';
 import { TranscriptReader, type SpeakerRow, type TranscriptRow } from './transcript-reader.js';
 import { WorkbenchService } from './workbench/index.js';
 import { WebhookService } from '../webhooks/service.js';
 import { answerByReuse, findReusable, reuseKeyOf } from './reuse.js';
+import {
+  checkRecordingFits,
+  enqueueOrUndo,
+  receiveUpload,
+  recordJob,
+  SOURCE_NAME,
+} from './upload-intake.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CompletionEstimator } from './estimate.js';
-import { usageReport, type UsageQuery, type UsageRow } from './usage/report.js';
+import { expireDueJobs } from './retention.js';
+import { normalizeOptions, type JobOptionsInput } from './job-options.js';
 
-/** Options as a client may send them; missing fields take defaults. */
-export interface JobOptionsInput {
-  languages?: string[] | null;
-  diarization?: Diarization | null;
-  profanityFilter?: boolean | null;
-  textNormalization?: boolean | null;
-  /** `Engine.id`; default the server's default engine. */
-  engine?: string | null;
-  /** False: transcribe even when an identical recording was transcribed before (default true). */
-  reuse?: boolean | null;
-}
+export { normalizeOptions, type JobOptionsInput };
+import { usageReport, type UsageQuery, type UsageRow } from './usage/report.js';
 
 /** A job's playback audio (`JobService.playbackAudio`). */
 export interface PlaybackAudio {
@@ -80,51 +72,11 @@ export interface JobServiceDeps {
   estimator?: CompletionEstimator;
 }
 
-/** Name of the stored upload inside the job directory. */
-export const SOURCE_NAME = 'source';
+/** Name of the stored upload inside the job directory (defined by `./upload-intake.ts`). */
+export { SOURCE_NAME };
 
 /** Upper bound on `jobs(first:)`. */
 export const MAX_PAGE_SIZE = 100;
-
-const CANONICAL_LANGUAGE = new Map<string, string>(
-  [...SUPPORTED_LANGUAGES, 'auto'].map((l) => [l.toLowerCase(), l]),
-);
-
-/**
- * Applies defaults and validates options.
- * @throws BadInputError naming the offending option and the accepted values.
- */
-export function normalizeOptions(input: JobOptionsInput | null | undefined): JobOptions {
-  const requested = input?.languages ?? DEFAULT_LANGUAGES;
-  if (requested.length === 0) {
-    throw new BadInputError(
-      'languages must not be empty: use ["kk-KZ","ru-RU"], one of them, or ["auto"].',
-      'INVALID_LANGUAGE',
-    );
-  }
-  const languages = [
-    ...new Set(requested.map((l) => CANONICAL_LANGUAGE.get(l.trim().toLowerCase()) ?? l)),
-  ];
-  const unknown = languages.filter((l) => !CANONICAL_LANGUAGE.has(l.toLowerCase()));
-  if (unknown.length > 0) {
-    throw new BadInputError(
-      `Unsupported language ${unknown.map((l) => `"${l}"`).join(', ')}. Use BCP-47 tags such as "kk-KZ" and "ru-RU", or "auto". Supported: ${SUPPORTED_LANGUAGES.join(', ')}.`,
-      'INVALID_LANGUAGE',
-    );
-  }
-  if (languages.includes('auto') && languages.length > 1) {
-    throw new BadInputError(
-      '"auto" cannot be combined with other languages: send ["auto"] alone.',
-      'INVALID_LANGUAGE',
-    );
-  }
-  return {
-    languages,
-    diarization: input?.diarization ?? Diarization.AUTO,
-    profanityFilter: input?.profanityFilter ?? false,
-    textNormalization: input?.textNormalization ?? true,
-  };
-}
 
 /** A page of jobs, newest first. */
 export interface JobPage {
@@ -192,96 +144,44 @@ export class JobService {
     let quota: QuotaAdmission | undefined;
     const started = performance.now();
     try {
-      const hash = createHash('sha256');
-      let written = 0;
-      // ffprobe needs a local file: on a remote store the upload is also kept in scratch.
-      const { sizeBytes, info } = await storage.withScratch(id, async (scratch) => {
-        const bytes = await storage.writeStream(
-          id,
-          SOURCE_NAME,
-          upload.stream,
-          config.maxUploadBytes,
-          hash,
-          scratch,
-        );
-        written = performance.now();
-        const probe = await probeMedia(await scratch.input(SOURCE_NAME), {
-          maxDurationSeconds: config.maxDurationSeconds,
-        });
-        return { sizeBytes: bytes, info: probe };
-      });
-      const contentSha256 = hash.digest('hex');
-      const probed = performance.now();
-      if (info.durationSeconds > config.maxDurationSeconds) {
-        throw new BadInputError(
-          `The recording is ${formatDuration(info.durationSeconds)} long; the limit is ${formatDuration(config.maxDurationSeconds)}. Split it into shorter parts.`,
-          'MEDIA_TOO_LONG',
-        );
-      }
-      if (options.diarization === Diarization.CHANNELS) {
-        if (info.channels < 2) {
-          throw new BadInputError(
-            'Diarization by channel needs a stereo recording with one speaker per channel; this file has one channel. Use AUTO or SPEAKER_LABELING.',
-            'NOT_STEREO',
-          );
-        }
-        checkChannelsFit(engine, info.durationSeconds);
-      }
+      const received = await receiveUpload(storage, config, id, upload.stream);
+      const { info } = received;
+      checkRecordingFits(info, options, engine, config.maxDurationSeconds);
       quota = await this.quotas.admit(em, tenantId, info.durationSeconds);
       const now = new Date();
-      const reuseKey = reuseKeyOf(contentSha256, engine.info.id, options);
+      const reuseKey = reuseKeyOf(received.contentSha256, engine.info.id, options);
       const source =
         !config.duplicateReuse || optionsInput?.reuse === false
           ? null
           : await findReusable(em, tenantId, reuseKey, now);
-      const job = em.create(Job, {
+      const job = await recordJob(em, received, {
         id,
-        tenant: tenantId,
-        filename: sanitizeFilename(upload.filename),
-        sizeBytes,
-        durationSeconds: info.durationSeconds,
-        channels: info.channels,
-        format: info.formatName,
-        sampleRate: info.sampleRate,
+        tenantId,
+        filename: upload.filename,
         options,
-        engine: engine.info.id,
-        storedName: SOURCE_NAME,
-        contentSha256,
+        engine,
         reuseKey,
-        reusedFromJobId: source?.id ?? null,
-        diarizationApplied: source?.diarizationApplied ?? null,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + config.retentionHours * 3600_000),
+        reusedFrom: source,
+        now,
+        retentionHours: config.retentionHours,
       });
-      await em.flush();
       await quota.committed();
       this.deps.metrics?.audioSecondsUploaded.inc({ engine: engine.info.id }, info.durationSeconds);
       if (source && (await answerByReuse(this.deps, em, job, source, SOURCE_NAME))) return job;
-      try {
-        await enqueueTranscription(this.deps.queue, id);
-      } catch (err) {
-        this.deps.logger.error({ err, jobId: id }, 'could not enqueue job');
-        await em.nativeDelete(Job, { id });
-        em.clear();
-        throw new AppError(
-          'SERVICE_UNAVAILABLE',
-          'The job queue is unavailable right now; nothing was stored. Try again in a minute.',
-        );
-      }
+      await enqueueOrUndo(em, this.deps.queue, this.deps.logger, id);
       await this.storeEstimate(em, job);
       const ms = (from: number, to: number) => Math.round(to - from);
-      const done = performance.now();
       // Where an upload's time goes (the upload benchmark reads these): receiving and writing the
       // file, the media check, then quota, row and queue.
       this.deps.logger.info(
         {
           jobId: id,
           tenant: tenantId,
-          sizeBytes,
+          sizeBytes: received.sizeBytes,
           durationSeconds: info.durationSeconds,
-          writeMs: ms(started, written),
-          probeMs: ms(written, probed),
-          recordMs: ms(probed, done),
+          writeMs: ms(started, received.writtenAt),
+          probeMs: ms(received.writtenAt, received.probedAt),
+          recordMs: ms(received.probedAt, performance.now()),
         },
         'upload accepted',
       );
@@ -507,48 +407,10 @@ export class JobService {
   }
 
   /**
-   * Expires every job older than its `expiresAt` that is not EXPIRED yet, whatever its status:
-   * deletes its files, transcript and saved engine answers, and marks it EXPIRED. Safe to run concurrently and repeatedly.
-   * Also removes job directories that have no job row (left by a crash mid-upload) after 1 h.
+   * Expires every job past its `expiresAt` and removes orphaned stored jobs (`./retention.ts`).
    * @returns ids of jobs expired in this run.
    */
-  async expireDue(em: EntityManager, now = new Date()): Promise<string[]> {
-    const due = await em.find(
-      Job,
-      { expiresAt: { $lte: now }, status: { $ne: JobStatus.EXPIRED } },
-      { limit: 500 },
-    );
-    const expired: string[] = [];
-    for (const job of due) {
-      const wasRunning = !isTerminal(job.status);
-      await this.deps.storage.removeJob(job.id);
-      await em.nativeDelete(Transcript, { job: job.id });
-      // The engine's saved answers hold the transcript's words too; the rows stay, with what
-      // each call billed, for usage reports.
-      await em.nativeUpdate(RecognitionUnit, { job: job.id }, { rawResult: null });
-      job.sttOperationId = null;
-      await changeJobStatus(em, job, JobStatus.EXPIRED);
-      if (wasRunning) {
-        this.deps.events.publishCancel(job.id);
-        await this.deps.queue.removeJob(job.id).catch(() => undefined);
-      }
-      publishJobState(this.deps.events, job, 'Expired: files and transcript deleted');
-      expired.push(job.id);
-    }
-    await this.removeOrphanDirs(em, now);
-    return expired;
-  }
-
-  private async removeOrphanDirs(em: EntityManager, now: Date): Promise<void> {
-    const stored = await this.deps.storage.listJobs();
-    if (stored.length === 0) return;
-    const ids = stored.map((s) => s.jobId);
-    const known = new Set(
-      (await em.find(Job, { id: { $in: ids } }, { fields: ['id'] })).map((j) => j.id),
-    );
-    for (const { jobId, modifiedAt } of stored) {
-      if (known.has(jobId) || now.getTime() - modifiedAt.getTime() <= 3600_000) continue;
-      await this.deps.storage.removeJob(jobId).catch(() => undefined);
-    }
+  expireDue(em: EntityManager, now = new Date()): Promise<string[]> {
+    return expireDueJobs(this.deps, em, now);
   }
 }
