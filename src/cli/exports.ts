@@ -107,13 +107,35 @@ export async function downloadExport(
   if (!res.ok || !res.body) throw await restError(res);
   const dest =
     'dir' in target
-      ? path.join(
-          target.dir,
-          fileName(res.headers.get('content-disposition'), `${jobId}.${format.toLowerCase()}`),
+      ? claimPath(
+          path.join(
+            target.dir,
+            fileName(res.headers.get('content-disposition'), `${jobId}.${format.toLowerCase()}`),
+          ),
+          jobId,
         )
       : target.file;
   const bytes = await save(res.body, dest);
   return { jobId, format, path: dest, bytes };
+}
+
+/** Export paths this process has written into `--out` directories. */
+const claimed = new Set<string>();
+
+/**
+ * `dest`, or — when this run already wrote an export of another job there (two uploads named
+ * `call.ogg` in different folders) — `dest` with the job id's first 8 characters before the
+ * extension (`call-e680084c.srt`). A file left by an earlier run is overwritten, as a re-run
+ * expects.
+ */
+function claimPath(dest: string, jobId: string): string {
+  let chosen = dest;
+  if (claimed.has(chosen)) {
+    const ext = path.extname(dest);
+    chosen = `${dest.slice(0, dest.length - ext.length)}-${jobId.slice(0, 8)}${ext}`;
+  }
+  claimed.add(chosen);
+  return chosen;
 }
 
 /** Streams a body to `dest` ("-": stdout); returns the bytes written. */

@@ -117,6 +117,45 @@ describe('kazru transcribe', () => {
     expect(new Set(srt.match(/^[^\n:]+(?=: )/gm)).size).toBe(2);
   }, 45_000);
 
+  test('two recordings with the same name in one run get two exports, neither overwritten', async () => {
+    const a = path.join(tmp, 'day1');
+    const b = path.join(tmp, 'day2');
+    fs.mkdirSync(a, { recursive: true });
+    fs.mkdirSync(b, { recursive: true });
+    fs.copyFileSync(path.join(FIXTURES_DIR, 'dialogue-mono.ogg'), path.join(a, 'call.ogg'));
+    fs.copyFileSync(STEREO, path.join(b, 'call.ogg'));
+    const out = path.join(tmp, 'same-name');
+    const r = await kazru([
+      '--json',
+      'transcribe',
+      path.join(a, 'call.ogg'),
+      path.join(b, 'call.ogg'),
+      '--wait',
+      '--format',
+      'txt',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as {
+      jobs: { job: { id: string }; exports: { path: string }[] }[];
+    };
+    const paths = result.jobs.map((j) => j.exports[0].path);
+    expect(new Set(paths).size).toBe(2);
+    expect(fs.readdirSync(out).sort()).toEqual(paths.map((p) => path.basename(p)).sort());
+    // Each file holds its own job's export (what `kazru export ID` prints for it).
+    for (const j of result.jobs) {
+      const own = await kazru(['export', j.job.id, '--format', 'txt', '--out', '-']);
+      expect(own.code).toBe(0);
+      expect(fs.readFileSync(j.exports[0].path, 'utf8')).toBe(own.stdout);
+    }
+    // The first written keeps the server's name; the other carries its job id.
+    const names = result.jobs.map((j) => path.basename(j.exports[0].path));
+    const suffixed = result.jobs.map((j) => `call-${j.job.id.slice(0, 8)}.txt`);
+    expect(names.filter((n) => n === 'call.txt')).toHaveLength(1);
+    expect(names.some((n, i) => n === suffixed[i])).toBe(true);
+  }, 45_000);
+
   test('show, jobs and export of that job, in tables and in --json', async () => {
     const shown = await kazru(['show', jobId]);
     expect(shown.code).toBe(0);
