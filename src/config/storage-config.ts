@@ -4,28 +4,10 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import type { S3Settings } from '../storage/s3-store.js';
 
 /** Where stored objects live. */
-export type StorageBackend =
-  | { kind: 'local'; dir: string }
-  | {
-      kind: 's3';
-      bucket: string;
-      /** Key prefix inside the bucket: '' or ending with '/'. */
-      prefix: string;
-      endpoint?: string;
-      region: string;
-      accessKeyId?: string;
-      secretAccessKey?: string;
-      forcePathStyle: boolean;
-      /** Attempts per request, the first included (the SDK's retry budget). */
-      maxAttempts: number;
-      connectTimeoutMs: number;
-      requestTimeoutMs: number;
-      /** S3 server-side encryption of every write, where the store offers it. */
-      serverSideEncryption?: 'AES256' | 'aws:kms';
-      sseKmsKeyId?: string;
-    };
+export type StorageBackend = { kind: 'local'; dir: string } | ({ kind: 's3' } & S3Settings);
 
 /** Validated storage configuration. */
 export interface StorageConfig {
