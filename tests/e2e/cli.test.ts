@@ -4,7 +4,8 @@
  * (api + worker in this process, AUTH_MODE=api-key, SQLite, the SpeechKit double). Covers:
  * transcribe --wait --format srt --out writing a valid SRT of a real fixture, the exit codes of a
  * bad key (3, the server's message), an unknown job (4), bad flags (2), `--json` on every
- * command, webhooks, usage, and a 200 MB upload streamed with the CLI's peak RSS under 150 MB.
+ * command, webhooks, usage, and a 320 MiB upload streamed with the CLI's peak RSS below the
+ * file's size.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -323,17 +324,20 @@ describe('webhooks and usage', () => {
 });
 
 describe('streaming upload', () => {
-  test('a 200 MB WAV uploads while the CLI stays under 150 MB RSS', async () => {
+  test('a 320 MiB WAV uploads while the CLI’s peak RSS stays below the file’s size', async () => {
     const big = path.join(tmp, 'big.wav');
-    writeSilentWav(big, 200 * 1024 * 1024);
+    const size = 320 * 1024 * 1024;
+    writeSilentWav(big, size);
     const r = await kazru(['--json', '--report-rss', 'transcribe', big, '--no-reuse']);
     expect(r.code).toBe(0);
     const { jobs } = JSON.parse(r.stdout) as { jobs: { job: CliJobFieldsFragment }[] };
     expect(jobs[0].job.sizeBytes).toBe(fs.statSync(big).size);
     const rss = Number(/maxRSS (\d+)/.exec(r.stderr)?.[1]);
-    // Holding the file would need 200 MB+; streamed, the CLI stays near Node's own footprint.
+    // Holding the file would need its size plus Node's own ~50 MB; streamed, the CLI stays near
+    // Node's footprint whatever the size (114 MB measured on a quiet machine, 171 MB in a loaded
+    // CI run with a 200 MB file), so the file's size is the bound that separates the two.
     expect(rss).toBeGreaterThan(0);
-    expect(rss).toBeLessThan(150 * 1024 * 1024);
+    expect(rss).toBeLessThan(size);
     expect((await kazru(['delete', jobs[0].job.id])).code).toBe(0);
 
     // Refused before the body is read: the CLI reads the 401 while still sending, and stops.
