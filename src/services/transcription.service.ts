@@ -105,6 +105,7 @@ export async function runTranscription(
     // Every earlier attempt ended without reaching our error handling: its worker died.
     log.error({ attempts: job.attempts }, 'poison job: its worker died on every attempt');
     await deps.storage.removeFile(job.id, `${TRANSCODED_NAME}.part`).catch(() => undefined);
+    await deps.storage.removeScratch(job.id).catch(() => undefined); // the last run's part file
     await markFailed(
       em,
       job,

@@ -52,6 +52,18 @@ export function checkName(name: string): string {
 }
 
 /**
+ * Removes every scratch directory of `jobId` under `scratchRoot` (`<jobId>-<random>`), as left by
+ * runs whose worker was killed. Only call it while no run of the job is active on this host
+ * (the job's lease is held by the caller, or the job has ended).
+ */
+export async function removeStaleScratch(scratchRoot: string, jobId: string): Promise<void> {
+  const stale = await fsp.readdir(scratchRoot).catch(() => [] as string[]);
+  for (const name of stale.filter((n) => n.startsWith(`${jobId}-`))) {
+    await fsp.rm(path.join(scratchRoot, name), { recursive: true, force: true });
+  }
+}
+
+/**
  * Runs `fn` with a fresh scratch directory for `jobId` under `scratchRoot`, removing it
  * (recursively) when `fn` settles.
  * @param keyOf the store key of a job's object `name`.
@@ -65,10 +77,7 @@ export async function withScratch<T>(
 ): Promise<T> {
   // A run of this job that died (its worker killed) left its directory: a job runs on one
   // worker at a time (its lease), so any other directory of the job is stale.
-  const stale = await fsp.readdir(scratchRoot).catch(() => [] as string[]);
-  for (const name of stale.filter((n) => n.startsWith(`${jobId}-`))) {
-    await fsp.rm(path.join(scratchRoot, name), { recursive: true, force: true });
-  }
+  await removeStaleScratch(scratchRoot, jobId);
   const dir = path.join(scratchRoot, `${jobId}-${randomBytes(4).toString('hex')}`);
   await fsp.mkdir(dir, { recursive: true });
   const local = new Map<string, string>();

@@ -19,7 +19,7 @@ import {
   type ObjectStore,
 } from './object-store.js';
 import { LocalStore } from './local-store.js';
-import { checkName, copyTarget, withScratch, type Scratch } from './scratch.js';
+import { checkName, copyTarget, removeStaleScratch, withScratch, type Scratch } from './scratch.js';
 
 export { ObjectNotFoundError, StorageUnavailableError } from './object-store.js';
 export { EncryptionError } from './encryption.js';
@@ -257,6 +257,15 @@ export class Storage {
       }
       throw err;
     }
+  }
+
+  /**
+   * Removes the job's scratch directories on this host left by runs whose worker was killed
+   * (a job given up after its workers died has no next run to do it).
+   */
+  removeScratch(jobId: string): Promise<void> {
+    this.key(jobId);
+    return removeStaleScratch(this.scratchDir, jobId);
   }
 
   /**
